@@ -1,0 +1,70 @@
+# nvmx-tests top-level Makefile (GNU make). Run ./configure first.
+ifeq ($(wildcard config.mak),)
+$(error config.mak is missing: run ./configure first)
+endif
+include config.mak
+
+B := build
+
+# ---- guest kernels -------------------------------------------------------
+KERNEL_CXXFLAGS := -std=c++20 -m64 -O2 -g -ffreestanding -fno-exceptions \
+	-fno-rtti -nostdlib -mno-red-zone -mgeneral-regs-only -fno-pic -fno-pie \
+	-fno-stack-protector -fno-omit-frame-pointer -fno-threadsafe-statics \
+	-fno-use-cxa-atexit -fno-asynchronous-unwind-tables -fno-strict-aliasing \
+	-Wall -Wextra -Werror -I lib -MMD -MP
+KERNEL_ASFLAGS := -m64 -g -I lib -MMD -MP
+KERNEL_LDFLAGS := -nostdlib -static -no-pie -z max-page-size=4096 \
+	-T lib/x86/flat.lds
+
+ifeq ($(COVERAGE),yes)
+KERNEL_CXXFLAGS += --coverage -fprofile-info-section -fprofile-update=single
+endif
+
+LIB_CXX_SRCS := $(shell find lib -name '*.cc' | sort)
+LIB_ASM_SRCS := $(shell find lib -name '*.S' | sort)
+LIB_OBJS := $(patsubst %.cc,$(B)/%.o,$(LIB_CXX_SRCS)) \
+	$(patsubst %.S,$(B)/%.o,$(LIB_ASM_SRCS))
+KERNEL_SRCS := $(wildcard x86/*.cc)
+KERNELS := $(patsubst %.cc,%.flat,$(KERNEL_SRCS))
+
+.PHONY: all kernels clean distclean check
+all: kernels host-tools
+kernels: $(KERNELS)
+
+$(B)/%.o: %.cc config.mak
+	@mkdir -p $(dir $@)
+	$(CXX) $(KERNEL_CXXFLAGS) -c -o $@ $<
+
+$(B)/%.o: %.S config.mak
+	@mkdir -p $(dir $@)
+	$(CXX) $(KERNEL_ASFLAGS) -c -o $@ $<
+
+$(B)/lib.a: $(LIB_OBJS)
+	@rm -f $@
+	$(CROSS_PREFIX)ar rcs $@ $^
+
+# The 64-bit ELF keeps symbols for addr2line; QEMU's multiboot loader wants
+# a 32-bit ELF, hence the objcopy to elf32-i386 for the .flat.
+x86/%.elf: $(B)/x86/%.o $(B)/lib.a lib/x86/flat.lds
+	$(LD) $(KERNEL_LDFLAGS) -o $@ $(B)/x86/$*.o $(B)/lib.a $(KERNEL_LIBGCOV)
+
+x86/%.flat: x86/%.elf
+	$(OBJCOPY) -O elf32-i386 $< $@
+
+.PRECIOUS: x86/%.elf $(B)/%.o
+
+# ---- host tools, host unit tests, runner tests (fragments) ---------------
+HOST_CXXFLAGS := -std=c++20 -O1 -g -Wall -Wextra -Werror -I lib -MMD -MP
+-include $(wildcard tools/*.mk tests/host/*.mk tests/runner/*.mk)
+host-tools::
+
+check: all check-host check-runner
+	./run_tests.sh
+
+clean:
+	rm -rf $(B) x86/*.elf x86/*.flat
+
+distclean: clean
+	rm -rf config.mak logs logs.old
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

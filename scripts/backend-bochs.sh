@@ -19,8 +19,9 @@
 
 # Models of the installed Bochs 2.7 whose CPUID/VMX MSRs advertise VMX with EPT,
 # measured by scripts/bochs/cpu-caps.sh (table in docs/bochs.md).
-BOCHS_VMX_EPT_MODELS=(corei7_haswell_4770 broadwell_ult corei7_skylake_x
-	corei3_cnl corei7_icelake_u tigerlake)
+BOCHS_VMX_EPT_MODELS=(corei5_lynnfield_750 corei5_arrandale_m520
+	corei7_sandy_bridge_2600k corei7_ivy_bridge_3770k corei7_haswell_4770
+	broadwell_ult corei7_skylake_x corei3_cnl corei7_icelake_u tigerlake)
 
 # Prints "tool (Debian package)" for each missing host tool; returns 1 if any.
 _bochs_missing() {

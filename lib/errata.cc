@@ -21,7 +21,7 @@ const char* known_deviation(const char* id)
         return nullptr;
     for (const Erratum& e : kErrata) {
         if (strcmp(e.id, id) == 0 && glob_match(e.backend, backend)) {
-            snprintf(text, sizeof(text), "errata: %s (%s)", e.what, e.sdm);
+            snformat(text, sizeof(text), "errata: %s (%s)", e.what, e.sdm);
             return text;
         }
     }

@@ -61,7 +61,7 @@ usize format_to(const Sink& sink, const char* fmt, const FmtArg* args, usize nar
 usize format_buf(char* buf, usize size, const char* fmt, const FmtArg* args, usize nargs);
 
 template <class... Args>
-usize snprintf(char* buf, usize size, const char* fmt, const Args&... args)
+usize snformat(char* buf, usize size, const char* fmt, const Args&... args)
 {
     if constexpr (sizeof...(Args) == 0) {
         return format_buf(buf, size, fmt, nullptr, 0);

@@ -100,7 +100,7 @@ void report_result(Outcome o, const char* name, const char* reason, const Diagno
     tap_result(out, g_total, ok, desc, dir, reason);
     if (o == Outcome::Fail || o == Outcome::Error || o == Outcome::XFail) {
         char where[160];
-        snprintf(where, sizeof(where), "%s:%u", file, line);
+        snformat(where, sizeof(where), "%s:%u", file, line);
         tap_yaml_begin(out);
         tap_yaml_field(out, "severity", o == Outcome::Error ? "error" : o == Outcome::XFail ? "todo" : "fail");
         tap_yaml_field(out, "at", where);

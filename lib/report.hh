@@ -31,7 +31,7 @@ void report_result(Outcome outcome, const char* name, const char* reason, const 
 template <class... Args>
 const char* report_format_name(char* buf, usize size, const char* fmt, const Args&... args)
 {
-    snprintf(buf, size, fmt, args...);
+    snformat(buf, size, fmt, args...);
     return buf;
 }
 
@@ -53,8 +53,8 @@ bool report_eq(u64 actual, u64 expected, Here fmt, const Args&... args)
 {
     char name[REPORT_NAME_MAX], exp[32], act[32];
     report_format_name(name, sizeof(name), fmt.fmt, args...);
-    snprintf(exp, sizeof(exp), "%#lx", expected);
-    snprintf(act, sizeof(act), "%#lx", actual);
+    snformat(exp, sizeof(exp), "%#lx", expected);
+    snformat(act, sizeof(act), "%#lx", actual);
     Diagnostic d{exp, act};
     bool pass = actual == expected;
     report_result(pass ? Outcome::Pass : Outcome::Fail, name, nullptr, &d, fmt.file, fmt.line);

@@ -40,7 +40,7 @@ void run_guarded(const TestCase& c)
         clear_recovery_point();
     } else {
         char what[96];
-        snprintf(what, sizeof(what), "unexpected %s (error code %#lx) at rip %#lx",
+        snformat(what, sizeof(what), "unexpected %s (error code %#lx) at rip %#lx",
                  exception_name(info.vector), info.error_code, info.rip);
         report_error("%s", what);
         if (g_abort_hook)

@@ -60,15 +60,15 @@ void test_argv_split()
 void test_format()
 {
     char buf[64];
-    snprintf(buf, sizeof(buf), "%d|%u|%x|%#x|%08x|%-4s|%c|%%", -42, 7u, 0xbeefu, 255, 0x1234, "ab", 'z');
+    snformat(buf, sizeof(buf), "%d|%u|%x|%#x|%08x|%-4s|%c|%%", -42, 7u, 0xbeefu, 255, 0x1234, "ab", 'z');
     report_streq(buf, "-42|7|beef|0xff|00001234|ab  |z|%", "integers, strings, padding");
-    snprintf(buf, sizeof(buf), "%s %d", 5, "x");
+    snformat(buf, sizeof(buf), "%s %d", 5, "x");
     report_streq(buf, "<bad %s:int> <bad %d:string>", "type mismatches are visible");
-    snprintf(buf, sizeof(buf), "%d %d", 1);
+    snformat(buf, sizeof(buf), "%d %d", 1);
     report_streq(buf, "1 <missing>", "a missing argument is visible");
-    usize n = snprintf(buf, 4, "%s", "truncate");
+    usize n = snformat(buf, 4, "%s", "truncate");
     report(n == 8 && strcmp(buf, "tru") == 0, "truncation keeps the NUL and the full length");
-    snprintf(buf, sizeof(buf), "%lx %p", 0xfedcba9876543210ull, PhysAddr(0x1000));
+    snformat(buf, sizeof(buf), "%lx %p", 0xfedcba9876543210ull, PhysAddr(0x1000));
     report_streq(buf, "fedcba9876543210 0x1000", "64-bit values and strong addresses");
 }
 

@@ -111,7 +111,7 @@ _bochs_write_rc() {
 	((host > 2048)) && host=2048
 	cat >"$dir/bochsrc" <<-EOF
 		memory: guest=$mem, host=$host
-		cpu: model=$model, count=$smp, reset_on_triple_fault=0
+		cpu: model=$model, count=$smp, reset_on_triple_fault=0, ignore_bad_msrs=0
 		romimage: file=$BOCHS_BIOS
 		vgaromimage: file=$BOCHS_VGABIOS
 		ata0-master: type=cdrom, path=$dir/boot.iso, status=inserted

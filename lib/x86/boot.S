@@ -61,6 +61,7 @@ start:
     or $0x100, %eax
     wrmsr
     mov %cr0, %eax
+    and $0x9fffffff, %eax            /* caches on: clear CD, NW */
     or $0x80010023, %eax             /* PG | WP | NE | MP | PE */
     mov %eax, %cr0
 

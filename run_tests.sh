@@ -1,0 +1,225 @@
+#!/usr/bin/env bash
+# run_tests.sh: runs the test kernels listed in x86/unittests.cfg on QEMU
+# (KVM or TCG) or Bochs and reports per test case. See usage() and
+# docs/contract.md.
+set -euo pipefail
+
+PROG=run_tests.sh
+NVMX_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=scripts/common.sh
+source "$NVMX_ROOT/scripts/common.sh"
+# shellcheck source=scripts/backend-qemu.sh
+source "$NVMX_ROOT/scripts/backend-qemu.sh"
+# shellcheck source=scripts/runner-cfg.sh
+source "$NVMX_ROOT/scripts/runner-cfg.sh"
+# shellcheck source=scripts/runner-backend.sh
+source "$NVMX_ROOT/scripts/runner-backend.sh"
+# shellcheck source=scripts/runner-exec.sh
+source "$NVMX_ROOT/scripts/runner-exec.sh"
+
+usage() {
+    cat <<USAGE
+Usage: ./run_tests.sh [-h] [-v] [-a] [-g GROUP[,GROUP]] [-j N] [-t] [-l] [TEST...]
+
+Runs the entries of x86/unittests.cfg (TEST: entry names, '*' and '?'
+wildcards allowed; none = every entry not in group 'nodefault').
+
+  -h        show this help
+  -v        verbose: every test case, the backend and log of each entry
+  -a        also run entries in group 'nodefault'
+  -g GROUP  only entries in GROUP (repeat or comma-separate for several)
+  -j N      run N entries in parallel (output stays in cfg order)
+  -t        print one TAP13 stream for the whole run
+  -l        list the selected entries and their backend instead of running
+
+Environment:
+  ACCEL      kvm, tcg or bochs (default: KVM where it works, else TCG;
+             requires=vmx entries: KVM with nested VMX, else Bochs)
+  QEMU       qemu-system-x86_64 to use
+  BOCHS_BIN  Bochs binary (default: bochs-bin; see scripts/backend-bochs.sh)
+  BOCHS_CPU  Bochs CPU model when the entry sets no bochs_cpu
+             (default: corei7_skylake_x)
+  TIMEOUT    per-entry timeout in seconds for every entry (0: none)
+  NVMX_CFG   test list to read (default: x86/unittests.cfg)
+  NVMX_LOGDIR  log directory (default: logs; the previous run's goes to
+             <dir>.old)
+
+Logs: logs/<entry>.log. Exit status: 0 all passed (skips and known
+deviations allowed), 1 something failed, 2 usage or configuration error.
+USAGE
+}
+
+VERBOSE=0 ALL=0 JOBS=1 TAP=0 LIST=0 GROUPS_SEL=""
+PATTERNS=()
+RUNTMP=""
+JOB_PIDS=()
+
+parse_options() {
+    local opt
+    while (($#)); do
+        OPTIND=1
+        while getopts ":hvag:j:tl" opt; do
+            case $opt in
+                h) usage; exit 0 ;;
+                v) VERBOSE=1 ;;
+                a) ALL=1 ;;
+                g) GROUPS_SEL+=" ${OPTARG//,/ }" ;;
+                j)
+                    [[ $OPTARG =~ ^[1-9][0-9]*$ ]] || nvmx_die "-j needs a positive number, got '$OPTARG'"
+                    JOBS=$OPTARG
+                    ;;
+                t) TAP=1 ;;
+                l) LIST=1 ;;
+                :) nvmx_die "option -$OPTARG needs a value (see -h)" ;;
+                *) nvmx_die "unknown option '-$OPTARG' (see ./run_tests.sh -h)" ;;
+            esac
+        done
+        shift $((OPTIND - 1))
+        if (($#)); then
+            [[ $1 == --* ]] && nvmx_die "unknown option '$1' (see ./run_tests.sh -h)"
+            PATTERNS+=("$1")
+            shift
+        fi
+    done
+    GROUPS_SEL=${GROUPS_SEL# }
+}
+
+check_env() {
+    case ${ACCEL:-} in
+        "" | kvm | tcg | bochs) ;;
+        *) nvmx_die "ACCEL must be kvm, tcg or bochs, not '$ACCEL'" ;;
+    esac
+    if [[ -n ${TIMEOUT:-} ]] && ! [[ $TIMEOUT =~ ^[0-9]+$ ]]; then
+        nvmx_die "TIMEOUT must be a number of seconds, not '$TIMEOUT'"
+    fi
+    if [[ ${ACCEL:-} == bochs ]] && ! bochs_usable; then
+        nvmx_die "ACCEL=bochs: $BOCHS_STATE"
+    fi
+    [[ -x $NVMX_HOST_BIN/nvmx-tap ]] ||
+        nvmx_die "host tool $(display_path "$NVMX_HOST_BIN/nvmx-tap") is missing: run 'make' first"
+}
+
+resolve_all() {
+    local i
+    R_BACKEND=() R_SKIP=()
+    for i in "${SELECTED[@]}"; do
+        resolve_backend "$i"
+        if [[ ${R_BACKEND[i]} == qemu-* ]] && ! qemu_usable; then
+            nvmx_die "entry ${E_NAME[i]}: $QEMU_STATE"
+        fi
+    done
+}
+
+list_entries() {
+    local i
+    for i in "${SELECTED[@]}"; do
+        if [[ -n ${R_SKIP[i]} ]]; then
+            printf '%s\tSKIP (%s)\n' "${E_NAME[i]}" "${R_SKIP[i]}"
+        else
+            printf '%s\t%s\n' "${E_NAME[i]}" "$(backend_label "$i")"
+        fi
+    done
+}
+
+rotate_logs() {
+    local old=$LOGDIR.old
+    if [[ -d $LOGDIR ]]; then
+        rm -rf "$old"
+        mv "$LOGDIR" "$old"
+    fi
+    mkdir -p "$LOGDIR"
+}
+
+# shellcheck disable=SC2317 # called from the EXIT trap
+cleanup() {
+    local pid
+    for pid in "${JOB_PIDS[@]}"; do
+        if kill -0 "$pid" 2>/dev/null; then
+            pkill -TERM -P "$pid" 2>/dev/null || true
+            kill -TERM "$pid" 2>/dev/null || true
+        fi
+    done
+    [[ -n $RUNTMP && -d $RUNTMP ]] && rm -rf "$RUNTMP"
+    return 0
+}
+
+# report_entry I: prints the entry (human or TAP) through nvmx-tap.
+report_entry() {
+    local i=$1 result reason="" duration="" line
+    local -a cmd=("$NVMX_HOST_BIN/nvmx-tap" entry --state "$RUNTMP/state" --name "${E_NAME[i]}")
+    ((TAP)) && cmd+=(--tap)
+    ((VERBOSE)) && cmd+=(--verbose)
+    if [[ -n ${R_SKIP[i]} ]]; then
+        cmd+=(--result skip --reason "${R_SKIP[i]}")
+    else
+        while IFS= read -r line; do
+            case $line in
+                result=*) result=${line#result=} ;;
+                reason=*) reason=${line#reason=} ;;
+                duration=*) duration=${line#duration=} ;;
+            esac
+        done <"$RUNTMP/$i.result"
+        cmd+=(--result "$result" --timeout "$(entry_timeout "$i")"
+            --backend "$(backend_label "$i")" --log "$(display_path "$LOGDIR")/${E_NAME[i]}.log"
+            --duration "$duration")
+        [[ -n $reason ]] && cmd+=(--reason "$reason")
+    fi
+    "${cmd[@]}"
+}
+
+run_all() {
+    local n=${#SELECTED[@]} next_print=0 next_launch=0 done_count=0 launched=0 i
+    while ((next_print < n)); do
+        while ((next_launch < n && launched - done_count < JOBS)); do
+            i=${SELECTED[next_launch]}
+            next_launch=$((next_launch + 1))
+            [[ -n ${R_SKIP[i]} ]] && continue
+            run_job "$i" &
+            JOB_PIDS+=($!)
+            launched=$((launched + 1))
+        done
+        i=${SELECTED[next_print]}
+        if [[ -n ${R_SKIP[i]} || -e $RUNTMP/$i.done ]]; then
+            report_entry "$i"
+            next_print=$((next_print + 1))
+            continue
+        fi
+        sleep 0.05
+        done_count=$(find "$RUNTMP" -maxdepth 1 -name '*.done' | wc -l)
+    done
+    wait
+}
+
+main() {
+    parse_options "$@"
+    check_env
+    local cfg=${NVMX_CFG:-$NVMX_ROOT/x86/unittests.cfg}
+    [[ $cfg == /* ]] || cfg=$PWD/$cfg
+    CFG_SHOWN=$(display_path "$cfg")
+    CFG_DIR=$(dirname "$cfg")
+    LOGDIR=${NVMX_LOGDIR:-logs}
+    cfg_load "$CFG_SHOWN"
+    cfg_select "$ALL" "$GROUPS_SEL" "${PATTERNS[@]}"
+    resolve_all
+    if ((LIST)); then
+        list_entries
+        exit 0
+    fi
+    rotate_logs
+    RUNTMP=$(mktemp -d "${TMPDIR:-/tmp}/nvmx-run.XXXXXX")
+    trap cleanup EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    ((TAP)) && printf 'TAP version 13\n'
+    local start=$EPOCHREALTIME rc=0
+    run_all
+    local -a summary=("$NVMX_HOST_BIN/nvmx-tap" summary --state "$RUNTMP/state")
+    ((TAP)) && summary+=(--tap)
+    "${summary[@]}" || rc=$?
+    if ((VERBOSE)) && ((!TAP)); then
+        printf '(%s entries in %s s, -j %s)\n' "${#SELECTED[@]}" "$(elapsed_s "$start" "$EPOCHREALTIME")" "$JOBS" >&2
+    fi
+    exit "$rc"
+}
+
+main "$@"

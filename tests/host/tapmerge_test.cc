@@ -1,0 +1,222 @@
+// Unit tests for the TAP merger behind nvmx-tap (tools/tap/tapmerge.cc).
+#include <gtest/gtest.h>
+
+#include "tap/tapmerge.hh"
+
+using namespace nvmx::tap;
+
+namespace {
+
+EntryInfo ran(const char* name)
+{
+    EntryInfo i;
+    i.name = name;
+    i.result = RunResult::Ran;
+    i.timeout_s = 5;
+    i.backend = "qemu-tcg";
+    i.log_path = std::string("logs/") + name + ".log";
+    return i;
+}
+
+EntryReport run(const char* name, const char* serial)
+{
+    return evaluate(ran(name), parse_kernel_output(serial));
+}
+
+const char* kGood = "TAP version 13\n"
+                    "# hello\n"
+                    "ok 1 - a: one\n"
+                    "not ok 2 - a: two # TODO errata: bochs lacks it\n"
+                    "ok 3 - a: three # SKIP no ept\n"
+                    "1..3\n"
+                    "EXIT: STATUS=0\n";
+
+} // namespace
+
+TEST(TapLine, ParsesResultLines)
+{
+    auto c = parse_result_line("ok 12 - pre: name # SKIP no x2apic");
+    ASSERT_TRUE(c);
+    EXPECT_TRUE(c->ok);
+    EXPECT_EQ(c->desc, "pre: name");
+    EXPECT_EQ(c->directive, Directive::Skip);
+    EXPECT_EQ(c->reason, "no x2apic");
+    EXPECT_EQ(c->kind(), Kind::Skip);
+
+    c = parse_result_line("not ok 3 - x \\# y # todo known");
+    ASSERT_TRUE(c);
+    EXPECT_FALSE(c->ok);
+    EXPECT_EQ(c->desc, "x \\# y");
+    EXPECT_EQ(unescape(c->desc), "x # y");
+    EXPECT_EQ(c->kind(), Kind::XFail);
+
+    c = parse_result_line("ok 4 - fine # a comment, no directive");
+    ASSERT_TRUE(c);
+    EXPECT_EQ(c->directive, Directive::None);
+    EXPECT_EQ(c->kind(), Kind::Pass);
+
+    c = parse_result_line("not ok");
+    ASSERT_TRUE(c);
+    EXPECT_EQ(c->kind(), Kind::Fail);
+
+    EXPECT_FALSE(parse_result_line("okay"));
+    EXPECT_FALSE(parse_result_line("# ok 1"));
+    EXPECT_FALSE(parse_result_line("notok 1"));
+}
+
+TEST(TapKernel, ParsesAStream)
+{
+    KernelOutput k = parse_kernel_output("garbage\r\nTAP version 13\r\nok 1 - x\r\nnot ok 2 - y\n"
+                                         "  ---\n  line: 4\n  ...\n# tail\n1..2\nEXIT: STATUS=1\n"
+                                         "after exit\n");
+    EXPECT_TRUE(k.saw_version);
+    ASSERT_EQ(k.cases.size(), 2u);
+    EXPECT_EQ(k.cases[1].yaml, (std::vector<std::string>{"  ---", "  line: 4", "  ..."}));
+    EXPECT_EQ(k.trailing_comments, std::vector<std::string>{"tail"});
+    EXPECT_EQ(k.plan, 2);
+    EXPECT_EQ(k.exit_status, 1);
+}
+
+TEST(TapKernel, OnlyReadsBetweenLogMarkers)
+{
+    std::string log = "# header\nok 1 - not kernel output\n" + std::string(kSerialBegin) +
+                      "\nok 1 - a\n1..1\nEXIT: STATUS=0\n" + std::string(kSerialEnd) +
+                      "\nnot ok 9 - backend noise\n";
+    KernelOutput k = parse_kernel_output(log);
+    ASSERT_EQ(k.cases.size(), 1u);
+    EXPECT_EQ(k.cases[0].desc, "a");
+}
+
+TEST(TapEvaluate, PassWithSkipsAndKnownDeviations)
+{
+    EntryReport r = run("selftest", kGood);
+    EXPECT_EQ(r.verdict, Verdict::Pass);
+    EXPECT_EQ(r.counts.passed, 1);
+    EXPECT_EQ(r.counts.xfail, 1);
+    EXPECT_EQ(r.counts.skipped, 1);
+    EXPECT_EQ(r.counts.failed, 0);
+    EXPECT_EQ(r.detail, "3 tests, 1 skipped, 1 xfail");
+    EXPECT_EQ(r.cases[0].desc, "selftest: a: one");
+}
+
+TEST(TapEvaluate, CrashWithoutExitLine)
+{
+    EntryReport r = run("t", "TAP version 13\nok 1 - a\n");
+    EXPECT_EQ(r.verdict, Verdict::Fail);
+    ASSERT_EQ(r.cases.size(), 2u);
+    EXPECT_EQ(r.cases[1].desc, "t: crash (no EXIT line; see logs/t.log)");
+    EXPECT_EQ(r.counts.passed, 1);
+    EXPECT_EQ(r.counts.failed, 1);
+    EXPECT_EQ(run("t", "").verdict, Verdict::Fail);
+}
+
+TEST(TapEvaluate, Timeout)
+{
+    EntryInfo i = ran("h");
+    i.result = RunResult::Timeout;
+    EntryReport r = evaluate(i, parse_kernel_output("TAP version 13\n"));
+    EXPECT_EQ(r.verdict, Verdict::Fail);
+    ASSERT_EQ(r.cases.size(), 1u);
+    EXPECT_EQ(r.cases[0].desc, "h: timeout after 5s");
+    EXPECT_EQ(r.detail, "timeout after 5s");
+}
+
+TEST(TapEvaluate, BadSelectionShowsTheError)
+{
+    EntryReport r = run("e", "TAP version 13\nERROR: no case matches 'zz'\nEXIT: STATUS=2\n");
+    EXPECT_EQ(r.verdict, Verdict::Fail);
+    ASSERT_EQ(r.cases.size(), 1u);
+    EXPECT_EQ(r.cases[0].desc, "e: error (EXIT: STATUS=2): ERROR: no case matches 'zz'");
+    EXPECT_EQ(r.detail, "ERROR: no case matches 'zz'");
+}
+
+TEST(TapEvaluate, ExitStatusMustAgreeWithResults)
+{
+    EXPECT_EQ(run("x", "ok 1 - a\n1..1\nEXIT: STATUS=1\n").verdict, Verdict::Fail);
+    EXPECT_EQ(run("x", "EXIT: STATUS=0\n").verdict, Verdict::Fail);          // no results
+    EXPECT_EQ(run("x", "ok 1 - a\nEXIT: STATUS=0\n").verdict, Verdict::Fail); // no plan
+    EXPECT_EQ(run("x", "ok 1 - a\n1..2\nEXIT: STATUS=0\n").verdict, Verdict::Fail);
+    EXPECT_EQ(run("x", "ok 1 - a\n1..1\nEXIT: STATUS=9\n").verdict, Verdict::Fail);
+    EXPECT_EQ(run("x", "ok 1 - a\nBail out! broken\n1..1\nEXIT: STATUS=0\n").verdict,
+              Verdict::Fail);
+    EXPECT_EQ(run("x", "ok 1 - a\n1..1\nEXIT: STATUS=0\n").verdict, Verdict::Pass);
+}
+
+TEST(TapEvaluate, AllSkipped)
+{
+    EntryReport r = run("s", "ok 1 - a # SKIP none\n1..1\nEXIT: STATUS=77\n");
+    EXPECT_EQ(r.verdict, Verdict::Skip);
+    r = run("s", "EXIT: STATUS=77\n");
+    EXPECT_EQ(r.verdict, Verdict::Skip);
+    EXPECT_EQ(r.counts.skipped, 1);
+}
+
+TEST(TapEvaluate, SkippedEntryAndRunnerError)
+{
+    EntryInfo i = ran("v");
+    i.result = RunResult::Skipped;
+    i.skip_reason = "no VMX-capable backend";
+    EntryReport r = evaluate(i, {});
+    EXPECT_EQ(r.verdict, Verdict::Skip);
+    EXPECT_EQ(r.detail, "no VMX-capable backend");
+    Totals t;
+    EXPECT_EQ(render_tap(r, t), "# v: backend qemu-tcg\nok 1 - v # SKIP no VMX-capable backend\n");
+
+    i.result = RunResult::Error;
+    i.skip_reason = "kernel x.flat not found";
+    r = evaluate(i, {});
+    EXPECT_EQ(r.verdict, Verdict::Fail);
+    EXPECT_EQ(r.counts.failed, 1);
+}
+
+TEST(TapRender, NumbersAcrossEntriesAndSummarises)
+{
+    Totals t;
+    std::string a = render_tap(run("one", kGood), t);
+    std::string b = render_tap(run("two", "ok 1 - z\nnot ok 2 - y\n  ---\n  k: v\n  ...\n1..2\n"
+                                          "EXIT: STATUS=1\n"),
+                               t);
+    EXPECT_NE(a.find("# one: hello\nok 1 - one: a: one\n"), std::string::npos) << a;
+    EXPECT_NE(a.find("not ok 2 - one: a: two # TODO errata: bochs lacks it\n"), std::string::npos);
+    EXPECT_NE(a.find("ok 3 - one: a: three # SKIP no ept\n"), std::string::npos);
+    EXPECT_NE(b.find("ok 4 - two: z\nnot ok 5 - two: y\n  ---\n  k: v\n  ...\n"),
+              std::string::npos)
+        << b;
+    EXPECT_EQ(t.next, 6);
+    EXPECT_EQ(t.entries_failed, 1);
+    EXPECT_EQ(render_summary(t, true), "1..5\n# XFAIL: 1 known deviation (see errata)\n"
+                                       "SUMMARY: 2 passed, 1 failed, 1 skipped\n");
+    EXPECT_EQ(render_summary(t, false), "XFAIL: 1 known deviation (see errata)\n"
+                                        "SUMMARY: 2 passed, 1 failed, 1 skipped\n");
+}
+
+TEST(TapRender, HumanLines)
+{
+    Totals t;
+    EXPECT_EQ(render_human(run("one", kGood), false, t), "PASS one (3 tests, 1 skipped, 1 xfail)\n");
+    std::string v = render_human(run("two", "ok 1 - a \\# b\n1..1\nEXIT: STATUS=0\n"), true, t);
+    EXPECT_EQ(v, "PASS two (1 test)\n  backend qemu-tcg, log logs/two.log\n  PASS: two: a # b\n");
+}
+
+TEST(TapState, RoundTrips)
+{
+    Totals t;
+    t.next = 7;
+    t.counts.passed = 3;
+    t.counts.failed = 1;
+    t.counts.skipped = 2;
+    t.counts.xfail = 4;
+    t.entries_failed = 1;
+    auto back = totals_from_string(totals_to_string(t));
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->next, 7);
+    EXPECT_EQ(back->counts.xfail, 4);
+    EXPECT_EQ(back->entries_failed, 1);
+    EXPECT_FALSE(totals_from_string("next=1 bogus=2"));
+}
+
+TEST(TapYaml, Quotes)
+{
+    EXPECT_EQ(yaml_quote("it's"), "'it''s'");
+    EXPECT_EQ(yaml_quote("a\x01" "b"), "'a?b'");
+}

@@ -1,0 +1,31 @@
+# check-runner: tests of run_tests.sh and its scripts, using the tiny fixture
+# kernels in tests/runner/fixtures/ (32-bit multiboot, plain assembly, built
+# with tools/probe/mini.inc). Included by the top Makefile; needs tools/tools.mk.
+
+RUNNER_FIXTURE_SRCS := $(wildcard tests/runner/fixtures/*.S)
+RUNNER_FIXTURES := $(patsubst tests/runner/fixtures/%.S,$(B)/runner/fixtures/%.flat,\
+	$(RUNNER_FIXTURE_SRCS))
+RUNNER_TESTS := $(sort $(wildcard tests/runner/test-*.sh))
+RUNNER_SHELL_FILES := run_tests.sh scripts/common.sh scripts/backend-qemu.sh \
+	$(wildcard scripts/runner-*.sh) .ci/run tests/runner/lib.sh $(RUNNER_TESTS)
+PROVE_JOBS ?= 2
+
+$(B)/runner/fixtures/%.o: tests/runner/fixtures/%.S tools/probe/mini.inc
+	@mkdir -p $(dir $@)
+	$(MINI_AS) -o $@ $<
+
+$(B)/runner/fixtures/%.flat: $(B)/runner/fixtures/%.o
+	$(LD) $(MINI_LDFLAGS) -o $@ $<
+
+.PRECIOUS: $(B)/runner/fixtures/%.o
+.PHONY: check-runner runner-fixtures shellcheck-runner
+
+runner-fixtures: $(RUNNER_FIXTURES)
+
+shellcheck-runner:
+	@if command -v shellcheck >/dev/null; then \
+		shellcheck -x $(RUNNER_SHELL_FILES) && echo "shellcheck: clean"; \
+	else echo "shellcheck not installed (apt-get install shellcheck): skipped"; fi
+
+check-runner: host-tools runner-fixtures shellcheck-runner
+	prove -j$(PROVE_JOBS) --exec bash $(RUNNER_TESTS)

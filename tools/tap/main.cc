@@ -1,0 +1,131 @@
+// nvmx-tap: turns each entry's kernel output into the run's report, one entry
+// at a time in cfg order, keeping running totals in a small state file.
+//
+//   nvmx-tap entry --state FILE [--tap] [--verbose] --name NAME
+//            --result ran|timeout|skip|error [--reason TEXT] [--timeout SECONDS]
+//            [--backend TEXT] [--log PATH] [--duration SECONDS]
+//       Reads PATH (the entry's log; only the lines between the serial
+//       markers count) for ran/timeout, prints the entry's TAP lines
+//       (--tap) or its human line(s), and updates FILE.
+//   nvmx-tap summary --state FILE [--tap]
+//       Prints the plan (--tap), the XFAIL line and the SUMMARY line.
+//       Exit 0 when nothing failed, 1 otherwise.
+//
+// Usage errors exit 2.
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <string>
+
+#include "tap/tapmerge.hh"
+
+namespace {
+
+using namespace nvmx::tap;
+
+int usage(const std::string& msg)
+{
+    std::cerr << "nvmx-tap: " << msg << "\n"
+              << "usage: nvmx-tap entry --state FILE [--tap] [--verbose] --name NAME\n"
+              << "                --result ran|timeout|skip|error [--reason TEXT] [--timeout S]\n"
+              << "                [--backend TEXT] [--log PATH] [--duration S]\n"
+              << "       nvmx-tap summary --state FILE [--tap]\n";
+    return 2;
+}
+
+bool read_file(const std::string& path, std::string* out)
+{
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        return false;
+    std::stringstream buf;
+    buf << in.rdbuf();
+    *out = buf.str();
+    return true;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    if (argc < 2)
+        return usage("missing command");
+    std::string cmd = argv[1];
+    std::map<std::string, std::string> opt;
+    bool tap = false, verbose = false;
+    for (int i = 2; i < argc; i++) {
+        std::string a = argv[i];
+        if (a == "--tap") {
+            tap = true;
+        } else if (a == "--verbose") {
+            verbose = true;
+        } else if (a.rfind("--", 0) == 0 && i + 1 < argc) {
+            opt[a.substr(2)] = argv[++i];
+        } else {
+            return usage("bad argument '" + a + "'");
+        }
+    }
+    if (!opt.count("state"))
+        return usage("--state is required");
+    const std::string state_path = opt["state"];
+    Totals totals;
+    std::string state_text;
+    if (read_file(state_path, &state_text) && !state_text.empty()) {
+        auto t = totals_from_string(state_text);
+        if (!t) {
+            std::cerr << "nvmx-tap: " << state_path << ": corrupt state\n";
+            return 2;
+        }
+        totals = *t;
+    }
+
+    if (cmd == "summary") {
+        std::cout << render_summary(totals, tap);
+        return totals.counts.failed || totals.entries_failed ? 1 : 0;
+    }
+    if (cmd != "entry")
+        return usage("unknown command '" + cmd + "'");
+
+    EntryInfo info;
+    info.name = opt["name"];
+    if (info.name.empty())
+        return usage("--name is required");
+    const std::string result = opt["result"];
+    if (result == "ran")
+        info.result = RunResult::Ran;
+    else if (result == "timeout")
+        info.result = RunResult::Timeout;
+    else if (result == "skip")
+        info.result = RunResult::Skipped;
+    else if (result == "error")
+        info.result = RunResult::Error;
+    else
+        return usage("--result must be ran, timeout, skip or error");
+    info.skip_reason = opt["reason"];
+    info.timeout_s = std::atoi(opt["timeout"].c_str());
+    info.backend = opt["backend"];
+    info.log_path = opt["log"];
+    if (opt.count("duration"))
+        info.duration_s = std::atof(opt["duration"].c_str());
+
+    KernelOutput out;
+    if (info.result == RunResult::Ran || info.result == RunResult::Timeout) {
+        std::string text;
+        if (!info.log_path.empty() && !read_file(info.log_path, &text)) {
+            std::cerr << "nvmx-tap: cannot read " << info.log_path << "\n";
+            // An unreadable log is reported as a crash by evaluate().
+        }
+        out = parse_kernel_output(text);
+    }
+    EntryReport report = evaluate(info, out);
+    std::cout << (tap ? render_tap(report, totals) : render_human(report, verbose, totals));
+    std::ofstream st(state_path, std::ios::trunc);
+    st << totals_to_string(totals);
+    if (!st) {
+        std::cerr << "nvmx-tap: cannot write " << state_path << "\n";
+        return 2;
+    }
+    return 0;
+}

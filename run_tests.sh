@@ -55,8 +55,14 @@ RUNTMP=""
 JOB_PIDS=()
 
 parse_options() {
-    local opt
+    local opt consumed
     while (($#)); do
+        if [[ $1 == -- ]]; then
+            shift
+            PATTERNS+=("$@")
+            break
+        fi
+        [[ $1 == --?* ]] && nvmx_die "unknown option '$1' (see ./run_tests.sh -h)"
         OPTIND=1
         while getopts ":hvag:j:tl" opt; do
             case $opt in
@@ -74,9 +80,14 @@ parse_options() {
                 *) nvmx_die "unknown option '-$OPTARG' (see ./run_tests.sh -h)" ;;
             esac
         done
-        shift $((OPTIND - 1))
-        if (($#)); then
-            [[ $1 == --* ]] && nvmx_die "unknown option '$1' (see ./run_tests.sh -h)"
+        consumed=$((OPTIND - 1))
+        if ((consumed > 0)) && [[ ${!consumed} == -- ]]; then
+            shift "$consumed"
+            PATTERNS+=("$@")
+            break
+        fi
+        shift "$consumed"
+        if (($#)) && ((consumed == 0)); then
             PATTERNS+=("$1")
             shift
         fi

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Selection (names, wildcards, groups, nodefault, -l), skips by arch/check/
+# accel, and -j ordering.
+# shellcheck source=tests/runner/lib.sh
+source "$(dirname "$0")/lib.sh"
+
+cfg_write <<'CFG'
+[alpha]
+file = @FIX@/pass.flat
+groups = g1
+[beta]
+file = @FIX@/pass.flat
+groups = g2
+[gamma]
+file = @FIX@/pass.flat
+groups = g1 g2
+[slow]
+file = @FIX@/pass.flat
+groups = nodefault
+[arch32]
+file = @FIX@/pass.flat
+arch = i386
+[checked]
+file = @FIX@/pass.flat
+check = /nonexistent/param=Y
+[kvmonly]
+file = @FIX@/pass.flat
+accel = kvm
+CFG
+names() { awk '{ print $1 }' <<<"$OUT" | tr '\n' ' '; }
+
+rt ACCEL=tcg -- -l
+expect_rc 0 "-l lists"
+expect_eq "$(names)" "alpha beta gamma arch32 checked kvmonly " "-l: default selection skips nodefault"
+expect_out "arch32	SKIP (arch i386: these kernels are x86_64)" "-l shows skip reasons"
+rt ACCEL=tcg -- -l -a
+expect_eq "$(names)" "alpha beta gamma slow arch32 checked kvmonly " "-a adds nodefault"
+rt ACCEL=tcg -- -l slow
+expect_eq "$(names)" "slow " "nodefault entry runs when named"
+rt ACCEL=tcg -- -l -g g2
+expect_eq "$(names)" "beta gamma " "-g selects a group"
+rt ACCEL=tcg -- -l -g g1,g2
+expect_eq "$(names)" "alpha beta gamma " "-g accepts a comma list"
+rt ACCEL=tcg -- -l 'g*' alpha
+expect_eq "$(names)" "alpha gamma " "wildcards and names, in cfg order"
+rt ACCEL=tcg -- -l -g g2 'a*'
+expect_rc 2 "group and names with an empty intersection"
+rt ACCEL=tcg -- -l '?eta'
+expect_eq "$(names)" "beta " "'?' wildcard"
+
+rt ACCEL=tcg -- arch32 checked kvmonly
+expect_rc 0 "skipped entries do not fail the run"
+expect_out "SKIP arch32 (arch i386: these kernels are x86_64)" "arch mismatch skipped"
+expect_out "SKIP checked (check failed: /nonexistent/param is '(unreadable)', wants 'Y')" \
+    "failed check skipped"
+expect_out "SKIP kvmonly (entry runs with accel=kvm only, ACCEL=tcg)" "accel mismatch skipped"
+
+# -j2: output stays in cfg order although the first entry finishes last.
+cfg_write <<'CFG'
+[h1]
+file = @FIX@/hang.flat
+timeout = 3
+[p1]
+file = @FIX@/pass.flat
+[h2]
+file = @FIX@/hang.flat
+timeout = 3
+[p2]
+file = @FIX@/pass.flat
+CFG
+rt ACCEL=tcg -- -j2
+expect_rc 1 "-j2 run"
+order=$(awk '/^(PASS|FAIL|SKIP) /{ print $2 }' <<<"$OUT" | tr '\n' ' ')
+expect_eq "$order" "h1 p1 h2 p2 " "-j2 prints in cfg order"
+if awk -v e="$ELAPSED" 'BEGIN { exit !(e < 5.5) }'; then
+    ok "-j2 runs in parallel (${ELAPSED}s for two 3s timeouts)"
+else
+    not_ok "-j2 runs in parallel" "took ${ELAPSED}s"
+fi
+rt ACCEL=tcg -- -j2 -t
+expect_out "not ok 2 - h1: timeout after 3s" "-j2 -t numbering follows cfg order (1)"
+expect_out "ok 7 - p2: fixture: first" "-j2 -t numbering follows cfg order (2)"
+
+done_testing

@@ -10,6 +10,9 @@ constexpr Erratum kErrata[] = {
     {"qemu-tcg", "msr.unimplemented-gp",
      "SDM Vol. 2B, RDMSR/WRMSR: #GP(0) if ECX specifies a reserved or unimplemented MSR",
      "QEMU TCG reads 0 from and ignores writes to unimplemented MSRs"},
+    {"bochs", "entry.guest-rip-canonical",
+     "SDM Vol. 3C 27.3.1.4: guest RIP bits 63:N must be identical for a 64-bit guest (IA-32e mode, CS.L=1)",
+     "Bochs 2.7 enters the guest and raises #GP on the first fetch instead of failing the entry"},
 };
 constexpr unsigned kErrataCount = array_size(kErrata);
 

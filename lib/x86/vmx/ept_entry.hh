@@ -108,3 +108,24 @@ EptpResult setup_eptp(PhysAddr root, u64 ept_cap, EptOptions options);
 
 // True when eptp is valid for VM entry under ept_cap (SDM 27.2.1.1).
 bool eptp_valid(u64 eptp, u64 ept_cap, unsigned maxphyaddr);
+
+// Exit qualification of an EPT violation (SDM Vol. 3C 28.2.1, Table 28-7).
+class EptViolationQual {
+public:
+    constexpr explicit EptViolationQual(u64 raw) : raw_(raw) {}
+    constexpr u64 raw() const { return raw_; }
+    // Bits 2:0: the access was a data read, a data write, an instruction fetch.
+    constexpr u64 access() const { return raw_ & 7; }
+    // Bits 5:3: the AND of the R, W, X bits of the EPT entries used (bit 6: XU with MBEC).
+    constexpr u64 entry_perms() const { return (raw_ >> 3) & 7; }
+    constexpr bool gla_valid() const { return raw_ & (1ull << 7); }
+    // Bit 8 (when GLA valid): 1 = access to the translated linear address,
+    // 0 = access to a guest paging-structure entry.
+    constexpr bool translation() const { return raw_ & (1ull << 8); }
+    constexpr bool nmi_unblocking() const { return raw_ & (1ull << 12); }
+
+private:
+    u64 raw_;
+};
+
+constexpr u64 EPT_ACCESS_READ = 1, EPT_ACCESS_WRITE = 2, EPT_ACCESS_FETCH = 4;

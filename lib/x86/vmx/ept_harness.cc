@@ -1,0 +1,60 @@
+// EPT harness implementation.
+#include "x86/vmx/ept_harness.hh"
+#include "report.hh"
+#include "x86/vmx/caps.hh"
+
+void l2_access(u64 mailbox)
+{
+    auto* m = reinterpret_cast<volatile L2Mailbox*>(mailbox);
+    switch (m->op) {
+    case L2Op::Read: m->value = *reinterpret_cast<volatile u64*>(m->addr); break;
+    case L2Op::Write: *reinterpret_cast<volatile u64*>(m->addr) = m->value; break;
+    case L2Op::Fetch: reinterpret_cast<void (*)()>(m->addr)(); break;
+    }
+}
+
+EptGuest::EptGuest(GuestFn fn, u64 arg, EptOptions options)
+    : guest_(fn, arg), setup_{EptSetup::Status::Error, "guest VMCS not ready", Eptp()}
+{
+    if (guest_.ready())
+        setup_ = setup_ept_and_enable(ept_, options);
+}
+
+bool EptGuest::ready(const char* what) { return guest_.ready() && check_ept_setup(setup_, what); }
+
+GuestPhysAddr map_test_page(Ept& ept, PhysAddr backing, u64 perms, int level, EptMemType mt)
+{
+    u64 size = pt_level_size(level);
+    PhysAddr base = backing.align_down(size);
+    if (ept.map(EPT_TEST_GPA, base, perms, level, mt) != WalkStatus::Ok)
+        return GuestPhysAddr(0);
+    return EPT_TEST_GPA + (backing - base);
+}
+
+const char* l2_op_name(L2Op op)
+{
+    switch (op) {
+    case L2Op::Read: return "read";
+    case L2Op::Write: return "write";
+    case L2Op::Fetch: return "fetch";
+    }
+    return "?";
+}
+
+const char* ept_perm_name(u64 perms)
+{
+    static constexpr const char* names[8] = {"none", "R", "W", "RW", "X", "RX", "WX", "RWX"};
+    return names[perms & 7];
+}
+
+const char* ept_unavailable_reason()
+{
+    if (const char* why = vmx_unavailable_reason())
+        return why;
+    const VmxCaps& c = vmx_caps();
+    if (!c.has_proc2(proc2::EPT))
+        return "secondary control 'enable EPT' not allowed (IA32_VMX_PROCBASED_CTLS2[33])";
+    if (!(c.ept_vpid & ept_cap::WALK_4))
+        return "4-level EPT walks not supported (IA32_VMX_EPT_VPID_CAP[6])";
+    return nullptr;
+}

@@ -11,7 +11,8 @@
 #       status on stdout. Returns 124 on timeout (TIMEOUT_S 0: none), else 0:
 #       QEMU's own status means little (isa-debug-exit gives (n << 1) | 1,
 #       a triple fault gives 0 thanks to -no-reboot); the runner decides by
-#       the kernel's "EXIT: STATUS=n" line.
+#       the kernel's "EXIT: STATUS=n" line. A line "BACKEND-ERROR: text" on
+#       stdout says why the emulator stopped early (shown with the crash).
 
 QEMU_PACKAGE=qemu-system-x86
 
@@ -44,8 +45,32 @@ qemu_run() {
     shift 7
     qemu_command "$kernel" "$serial" "$smp" "$mem" "$accel" "$args" "$@"
     printf '+ timeout -k 5 %s %s\n' "$tmo" "$(quote_cmd "${QEMU_CMD[@]}")"
-    local rc=0
-    timeout -k 5 "$tmo" "${QEMU_CMD[@]}" </dev/null || rc=$?
+    local rc=0 err=$serial.qemu-stderr pid watcher
+    # QEMU pauses the guest on a KVM internal error and would sit there until
+    # the timeout: a watcher stops it at once.
+    timeout -k 5 "$tmo" "${QEMU_CMD[@]}" </dev/null 2>"$err" &
+    pid=$!
+    (
+        while kill -0 "$pid" 2>/dev/null; do
+            if grep -q 'KVM internal error' "$err" 2>/dev/null; then
+                : >"$err.kvm-error"
+                kill -TERM "$pid" 2>/dev/null
+                break
+            fi
+            sleep 0.2
+        done
+    ) &
+    watcher=$!
+    wait "$pid" || rc=$?
+    kill "$watcher" 2>/dev/null || true
+    wait "$watcher" 2>/dev/null || true
+    cat "$err" >&2
+    if [[ -e $err.kvm-error ]]; then
+        printf 'BACKEND-ERROR: KVM internal error (guest stopped, QEMU killed)\n'
+        rm -f "$err" "$err.kvm-error"
+        return 0
+    fi
+    rm -f "$err"
     if ((rc == 124 || rc == 137)); then
         printf 'qemu_run: timeout after %ss\n' "$tmo"
         return 124

@@ -110,6 +110,16 @@ TEST(TapEvaluate, CrashWithoutExitLine)
     EXPECT_EQ(run("t", "").verdict, Verdict::Fail);
 }
 
+TEST(TapEvaluate, CrashShowsBackendError)
+{
+    std::string log = std::string(kSerialBegin) + "\nok 1 - a\n" + std::string(kSerialEnd) +
+                      "\nBACKEND-ERROR: KVM internal error\n";
+    EntryReport r = run("k", log.c_str());
+    EXPECT_EQ(r.detail, "crash: KVM internal error; see logs/k.log");
+    ASSERT_EQ(r.cases.size(), 2u);
+    EXPECT_EQ(r.cases[1].yaml[2], "  backend_error: 'KVM internal error'");
+}
+
 TEST(TapEvaluate, Timeout)
 {
     EntryInfo i = ran("h");

@@ -177,6 +177,9 @@ KernelOutput parse_kernel_output(std::string_view text)
                     end = j;
                     break;
                 }
+            for (size_t j = end; j < lines.size(); j++)
+                if (starts_with(lines[j], "BACKEND-ERROR: "))
+                    out.backend_errors.push_back(printable(lines[j].substr(15)));
             break;
         }
     }
@@ -276,8 +279,12 @@ EntryReport evaluate(const EntryInfo& info, const KernelOutput& out)
         std::vector<std::pair<std::string, std::string>> yaml;
         if (!out.last_line.empty())
             yaml.emplace_back("last_output", out.last_line);
+        for (auto& e : out.backend_errors)
+            yaml.emplace_back("backend_error", e);
         r.cases.push_back(runner_failure(info, what, yaml));
         special = "crash: no EXIT line; see " + info.log_path;
+        if (!out.backend_errors.empty())
+            special = "crash: " + out.backend_errors[0] + "; see " + info.log_path;
     } else {
         int st = *out.exit_status;
         if (st == 2) {

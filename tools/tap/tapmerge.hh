@@ -39,6 +39,7 @@ struct KernelOutput {
     std::vector<std::string> errors;     // "ERROR: ..." lines
     std::optional<std::string> bail_out; // text after "Bail out!"
     std::string last_line;               // last non-empty line before EXIT
+    std::vector<std::string> backend_errors; // "BACKEND-ERROR: x" after kSerialEnd
 };
 
 // Parses a kernel's serial output. When the text holds the runner's log

@@ -13,6 +13,12 @@ constexpr Erratum kErrata[] = {
     {"bochs", "entry.guest-rip-canonical",
      "SDM Vol. 3C 27.3.1.4: guest RIP bits 63:N must be identical for a 64-bit guest (IA-32e mode, CS.L=1)",
      "Bochs 2.7 enters the guest and raises #GP on the first fetch instead of failing the entry"},
+    {"bochs", "ept.walk-a-flag-write",
+     "SDM Vol. 3C 29.3.3.2: processor writes of guest paging-structure A/D flags are data writes",
+     "Bochs 2.7 sets guest A/D flags without checking EPT write permission (no EPT violation)"},
+    {"bochs", "ept.ad-walk-qual-read-bit",
+     "SDM Vol. 3C 28.2.1, Table 28-7: with EPT A/D a violating guest paging-structure access sets bits 0 and 1",
+     "Bochs 2.7 sets only bit 1 (write) in the exit qualification"},
 };
 constexpr unsigned kErrataCount = array_size(kErrata);
 

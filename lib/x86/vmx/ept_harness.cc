@@ -58,3 +58,27 @@ const char* ept_unavailable_reason()
         return "4-level EPT walks not supported (IA32_VMX_EPT_VPID_CAP[6])";
     return nullptr;
 }
+
+void l2_access_loop(u64 mailbox)
+{
+    for (;;) {
+        l2_access(mailbox);
+        u64 rax = L2_STEP;
+        asm volatile("vmcall" : "+a"(rax)::"memory", "rbx", "rcx", "rdx");
+    }
+}
+
+RunResult EptStepper::step(L2Op op, u64 addr, u64 value)
+{
+    box_ = {op, addr, value};
+    if (at_step_)
+        eg_.guest().skip_instruction();
+    return resume();
+}
+
+RunResult EptStepper::resume()
+{
+    RunResult r = eg_.run();
+    at_step_ = is_step(r);
+    return r;
+}

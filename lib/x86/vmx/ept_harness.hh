@@ -62,3 +62,46 @@ const char* ept_perm_name(u64 perms);
 
 // nullptr when EPT cases can run, else why not (for TestCase::unmet_requirement).
 const char* ept_unavailable_reason();
+
+// rax value of the VMCALL with which l2_access_loop ends each step.
+constexpr u64 L2_STEP = 0x4e564d5853544550ull;
+
+// L2 body for multi-step cases: performs mailbox->op, then VMCALL with
+// rax = L2_STEP; L1 updates the mailbox (and EPT), skips the VMCALL
+// (Guest::skip_instruction) and resumes for the next step. Never returns.
+void l2_access_loop(u64 mailbox);
+
+// An EptGuest running l2_access_loop. step() sets the mailbox and enters L2
+// (past the previous step's VMCALL); resume() re-enters after any other exit,
+// so that an access that caused an EPT violation executes again.
+class EptStepper {
+public:
+    explicit EptStepper(EptOptions options = {}) : eg_(l2_access_loop, reinterpret_cast<u64>(&box_), options) {}
+    [[nodiscard]] bool ready(const char* what) { return eg_.ready(what); }
+    EptGuest& eg() { return eg_; }
+    Ept& ept() { return eg_.ept(); }
+    Eptp eptp() const { return eg_.eptp(); }
+    RunResult step(L2Op op, u64 addr, u64 value = 0);
+    RunResult resume();
+    // The value L2's last Read step loaded.
+    u64 value() const { return box_.value; }
+    // True when r is the VMCALL that ends a step.
+    bool is_step(const RunResult& r) { return r.exited(ExitReason::VMCALL) && eg_.guest().regs().rax == L2_STEP; }
+
+private:
+    L2Mailbox box_{};
+    EptGuest eg_;
+    bool at_step_ = false;
+};
+
+// One check that L2 finished a step of l2_access_loop (VMCALL L2_STEP).
+template <class... Args>
+bool expect_step(EptStepper& s, const RunResult& r, Here fmt, const Args&... args)
+{
+    char name[REPORT_NAME_MAX];
+    report_format_name(name, sizeof(name), fmt.fmt, args...);
+    Diagnostic d{"VMCALL ending the L2 step", r.describe()};
+    bool pass = s.is_step(r);
+    report_result(pass ? Outcome::Pass : Outcome::Fail, name, nullptr, &d, fmt.file, fmt.line);
+    return pass;
+}

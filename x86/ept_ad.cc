@@ -1,0 +1,346 @@
+// ept_ad: EPT under L2's own page walk and the EPT accessed/dirty flags.
+//
+// walk_*: L2 runs on paging structures L1 builds for it in the EPT test
+// window (SDM Vol. 3C 29.3.3.2): the accesses of the walk to those tables go
+// through EPT, so an EPT entry that denies them causes an EPT violation whose
+// qualification says "paging-structure access" (28.2.1, Table 28-7: GLA
+// valid, bit 8 clear). Without EPT A/D the walk reads (and writes only to set
+// a guest A/D flag); with EPT A/D every walk access counts as a write.
+// ad_*: the A/D flags of EPT entries (29.3.5) for 4 KiB, 2 MiB and 1 GiB
+// leaves, with and without EPTP bit 6.
+#include "console.hh"
+#include "errata.hh"
+#include "report.hh"
+#include "testcase.hh"
+#include "x86/alloc_phys.hh"
+#include "x86/paging.hh"
+#include "x86/vmx/caps.hh"
+#include "x86/vmx/ept_harness.hh"
+#include "x86/vmx/vmcs.hh"
+#include "x86/vmx/vmx_on.hh"
+
+namespace {
+
+constexpr u64 R = EptEntry::R, W = EptEntry::W, X = EptEntry::X, RWX = R | W | X;
+constexpr u64 PATTERN = 0x0123456789abcdefull;
+constexpr u64 NEW_VALUE = 0x5555aaaa5555aaaaull;
+constexpr u64 OFFSET = 0x80; // where L2 accesses inside the data page
+
+const char* const kGuestLevel[] = {"data", "PT", "PD", "PDPT", "PML4"};
+const char* const kEptLevel[] = {"", "EPT PTE", "EPT PDE", "EPT PDPTE", "EPT PML4E"};
+
+// Makes EPT changes visible: single-context INVEPT, else all-context.
+bool flush(const Eptp& eptp)
+{
+    InveptCall c = invept_checked(InveptType::SingleContext, eptp);
+    if (!c.supported)
+        c = invept_checked(InveptType::Global, eptp);
+    if (c.supported && !c.result.ok()) {
+        report_error("INVEPT after an EPT change: %s", vmx_result_str(c.result));
+        return false;
+    }
+    return true;
+}
+
+// ---- L2's own paging structures ------------------------------------------
+
+// The linear address L2 accesses through its own tables: PML4 index 1 (not
+// used by L1's identity map), then PDPT/PD/PT index 1, 1, 3.
+constexpr u64 WALK_LA = (1ull << 39) | (1ull << 30) | (1ull << 21) | (3ull << 12);
+
+// Guest paging structures for L2, placed in the EPT test window: the PML4 at
+// EPT_TEST_GPA, then PDPT, PD, PT and the data page WALK_LA maps to (one
+// 4 KiB EPT leaf each). The PML4 copies L1's entries, so code, stack and
+// mailbox stay identity-mapped. L1 writes the tables through their backing
+// pages; L2 sees them at gpa(level). Level 0 is the data page.
+class L2Paging {
+public:
+    // All entries carry A (and the PTE D), so that a walk needs no write,
+    // except the entry at no_a_level (1..4; 0 for none), which has A clear.
+    L2Paging(Ept& ept, int no_a_level = 0)
+    {
+        for (int l = 0; l <= 4; l++) {
+            page_[l] = alloc_page();
+            if (!page_[l].raw() || ept.map(gpa(l), page_[l], RWX, 1) != WalkStatus::Ok)
+                return;
+        }
+        const u64* l1 = phys_to_ptr<u64>(current_page_root());
+        u64* pml4 = phys_to_ptr<u64>(page_[4]);
+        for (int i = 0; i < 512; i++)
+            pml4[i] = Pte(l1[i]).present() ? Pte(l1[i]).with(Pte::A).raw() : l1[i];
+        for (int l = 4; l >= 1; l--) {
+            u64 flags = Pte::P | Pte::RW | Pte::A | (l == 1 ? Pte::D : 0);
+            *entry(l) = (gpa(l - 1).raw() | flags) & ~(l == no_a_level ? Pte::A : 0);
+        }
+        *data() = PATTERN;
+        ok_ = vmcs_write(VmcsField::GUEST_CR3, gpa(4).raw());
+    }
+    ~L2Paging()
+    {
+        for (PhysAddr p : page_)
+            if (p.raw())
+                free_page(p);
+    }
+    L2Paging(const L2Paging&) = delete;
+    L2Paging& operator=(const L2Paging&) = delete;
+
+    [[nodiscard]] bool ok() const { return ok_; }
+    static GuestPhysAddr gpa(int level) { return EPT_TEST_GPA + (4 - level) * PAGE_SIZE; }
+    // The entry for WALK_LA in the table at level (1..4), as L1 sees it.
+    u64* entry(int level) { return phys_to_ptr<u64>(page_[level]) + pt_index(WALK_LA, level); }
+    u64* data() { return phys_to_ptr<u64>(page_[0] + OFFSET); }
+
+private:
+    PhysAddr page_[5] = {};
+    bool ok_ = false;
+};
+
+// Sets the EPT permissions of the page holding the guest table at level.
+void set_table_perms(Ept& ept, int level, u64 perms)
+{
+    EptEntry* e = ept.entry(L2Paging::gpa(level), 1);
+    *e = e->with_perms(perms);
+}
+
+// One guest-table scenario: the setup and what the walk must do.
+struct WalkScenario {
+    bool ad;          // EPTP bit 6
+    int no_a;         // the restricted table's entry has A clear
+    u64 table_perms;  // EPT permissions of the restricted table's page
+    u64 access;       // expected qualification bits 2:0 (0: no violation)
+};
+
+// Checks an EPT violation caused by the walk's access to the table at level:
+// GLA valid, bit 8 clear, GPA = the entry used. The PML4 is also used by the
+// walk of L2's first instruction fetch, which then is the faulting access.
+void check_walk_violation(const RunResult& r, int level, const WalkScenario& sc, const char* name)
+{
+    EptViolationQual q(r.exit.qualification);
+    if (sc.no_a)
+        report((q.access() & 6) == EPT_ACCESS_WRITE, "%s: qualification: data write, no fetch (%#lx; bit 0 implementation-specific for the A-flag update)", name, q.access());
+    else if (sc.ad)
+        report_xfail(known_deviation("ept.ad-walk-qual-read-bit"), q.access() == sc.access,
+                     "%s: qualification access bits are read and write (%#lx)", name, q.access());
+    else
+        report_eq(q.access(), sc.access, "%s: qualification access bits", name);
+    report_eq(q.entry_perms(), sc.table_perms, "%s: qualification entry permissions", name);
+    report(q.gla_valid(), "%s: qualification: guest-linear address valid (%#lx)", name, q.raw());
+    report(!q.translation(), "%s: qualification: access to a paging-structure entry, bit 8 clear (%#lx)", name, q.raw());
+    u64 gla = level == 4 && !sc.no_a ? r.exit.guest_rip : WALK_LA + OFFSET;
+    report_eq(r.exit.guest_linear, gla, "%s: guest-linear address is the address being translated", name);
+    report_eq(r.exit.guest_phys, L2Paging::gpa(level).raw() + 8 * pt_index(gla, level),
+              "%s: guest-physical address is the %s entry", name, kGuestLevel[level]);
+}
+
+// Runs sc with the page of the guest table at level restricted.
+void run_walk(const WalkScenario& sc, int level)
+{
+    char name[64];
+    snformat(name, sizeof(name), "%s page %s", kGuestLevel[level], ept_perm_name(sc.table_perms));
+    EptStepper s(EptOptions{.ad = sc.ad});
+    if (!s.ready(name))
+        return;
+    L2Paging pt(s.ept(), sc.no_a ? level : 0);
+    if (!pt.ok()) {
+        report_error("%s: building L2's paging structures failed", name);
+        return;
+    }
+    set_table_perms(s.ept(), level, sc.table_perms);
+    RunResult r = s.step(L2Op::Read, WALK_LA + OFFSET);
+
+    if (!sc.access) {
+        if (expect_step(s, r, "%s: L2 read through its tables completes", name))
+            report_eq(s.value(), PATTERN, "%s: L2 reads the data page", name);
+        if (sc.ad) {
+            EptEntry table = *s.ept().entry(L2Paging::gpa(level), 1);
+            EptEntry data = *s.ept().entry(L2Paging::gpa(0), 1);
+            report(table.accessed(), "%s: EPT A set on the %s page (%#lx)", name, kGuestLevel[level], table.raw());
+            report(table.dirty(), "%s: EPT D set on the %s page: walks count as writes (%#lx)", name, kGuestLevel[level], table.raw());
+            report(data.accessed() && !data.dirty(), "%s: EPT A set, D clear on the data page read (%#lx)", name, data.raw());
+            return;
+        }
+        r = s.step(L2Op::Write, WALK_LA + OFFSET, NEW_VALUE);
+        if (expect_step(s, r, "%s: L2 write through its tables completes", name))
+            report_eq(*pt.data(), NEW_VALUE, "%s: the write reaches the data page", name);
+        return;
+    }
+
+    // Bochs writes guest A flags without an EPT write check (lib/errata.cc).
+    const char* deviation = sc.no_a ? known_deviation("ept.walk-a-flag-write") : nullptr;
+    if (!report_xfail(deviation, r.exited(ExitReason::EPT_VIOLATION), "%s: EPT violation", name))
+        return;
+    check_walk_violation(r, level, sc, name);
+    // Give the page write access: the walk that faulted now succeeds.
+    set_table_perms(s.ept(), level, RWX);
+    if (!flush(s.eptp()))
+        return;
+    r = s.resume();
+    if (expect_step(s, r, "%s: after RWX + INVEPT the read completes", name))
+        report_eq(s.value(), PATTERN, "%s: L2 reads the data page", name);
+    if (sc.no_a)
+        report(Pte(*pt.entry(level)).accessed(), "%s: the walk set A in the %s entry (%#lx)", name, kGuestLevel[level], *pt.entry(level));
+    if (sc.ad) {
+        EptEntry table = *s.ept().entry(L2Paging::gpa(level), 1);
+        report(table.accessed() && table.dirty(), "%s: EPT A and D set on the %s page (%#lx)", name, kGuestLevel[level], table.raw());
+    }
+}
+
+void run_walk_levels(const WalkScenario& sc)
+{
+    VmxOn vmx;
+    if (!vmx.ok())
+        return;
+    for (int level = 4; level >= 1; level--)
+        run_walk(sc, level);
+}
+
+// No access to a guest table's page: the walk's read faults.
+// Expect: EPT violation, qualification read (bit 0 only), permissions 0,
+// GLA valid, bit 8 = 0, GPA = the entry's address (SDM 29.3.3.2, Table 28-7).
+void test_walk_no_access() { run_walk_levels({false, 0, 0, EPT_ACCESS_READ}); }
+
+// Read-only guest tables, EPT A/D off, all guest A/D flags already set.
+// Expect: walks only read (29.3.3.2), so L2's read and write of WALK_LA
+// complete without an exit.
+void test_walk_readonly() { run_walk_levels({false, 0, R, 0}); }
+
+// Read-only guest table whose entry has A clear, EPT A/D off.
+// Expect: the processor's write of the guest A flag is a data write (29.3.3.2):
+// EPT violation with bit 1 set (bit 0 implementation-specific for this RMW,
+// 28.2.1), permissions R, bit 8 = 0; after RW + INVEPT the walk sets A.
+void test_walk_a_flag_write() { run_walk_levels({false, 1, R, EPT_ACCESS_WRITE}); }
+
+// Read-only guest tables with EPT A/D on, guest A/D flags already set.
+// Expect: walk accesses are treated as writes (29.3.3.2): EPT violation with
+// bits 0 and 1 set (Table 28-7), permissions R, bit 8 = 0; after RW the
+// page's EPT leaf has A and D set (29.3.5).
+void test_walk_readonly_ad() { run_walk_levels({true, 0, R, EPT_ACCESS_READ | EPT_ACCESS_WRITE}); }
+
+// Writable guest tables with EPT A/D on; L2 only reads WALK_LA.
+// Expect: no exit; each table page's EPT leaf gets A and D (walks count as
+// writes, 29.3.5) while the data page's leaf gets A only.
+void test_walk_writable_ad() { run_walk_levels({true, 0, R | W, 0}); }
+
+// ---- EPT A/D flags on the test page --------------------------------------
+
+// Clears A and D on every EPT entry mapping gpa, down to the leaf at level.
+void clear_path(Ept& ept, GuestPhysAddr gpa, int leaf_level)
+{
+    for (int l = 4; l >= leaf_level; l--) {
+        EptEntry* e = ept.entry(gpa, l);
+        *e = e->without(EptEntry::A | EptEntry::D);
+    }
+}
+
+// One line per EPT entry above the leaf: A set (want) or clear.
+void check_upper_a(Ept& ept, GuestPhysAddr gpa, int leaf_level, bool want, const char* name)
+{
+    for (int l = 4; l > leaf_level; l--) {
+        EptEntry e = *ept.entry(gpa, l);
+        report(e.accessed() == want, "%s: %s A %s (%#lx)", name, kEptLevel[l], want ? "set" : "clear", e.raw());
+    }
+}
+
+// L2 reads, writes, then (after L1 clears the flags) reads the test page.
+void run_ad(int level, bool ad)
+{
+    VmxOn vmx;
+    if (!vmx.ok())
+        return;
+    const char* name = ad ? "A/D on" : "A/D off";
+    PhysAddr backing = alloc_page();
+    *phys_to_ptr<u64>(backing + OFFSET) = PATTERN;
+    EptStepper s(EptOptions{.ad = ad});
+    if (!s.ready(name))
+        return free_page(backing);
+    GuestPhysAddr gpa = map_test_page(s.ept(), backing, R | W, level);
+    if (!gpa.raw()) {
+        report_error("%s: mapping the test page failed", name);
+        return free_page(backing);
+    }
+    u64 addr = gpa.raw() + OFFSET;
+    clear_path(s.ept(), gpa, level);
+    if (!flush(s.eptp()))
+        return free_page(backing);
+    EptEntry* leaf = s.ept().entry(gpa, level);
+
+    RunResult r = s.step(L2Op::Read, addr);
+    if (expect_step(s, r, "%s: read: completes", name)) {
+        report_eq(s.value(), PATTERN, "%s: read: L2 reads the page", name);
+        report(leaf->accessed() == ad, "%s: read: leaf A %s (%#lx)", name, ad ? "set" : "clear", leaf->raw());
+        report(!leaf->dirty(), "%s: read: leaf D clear (%#lx)", name, leaf->raw());
+        char what[32];
+        snformat(what, sizeof(what), "%s: read", name);
+        check_upper_a(s.ept(), gpa, level, ad, what);
+    }
+    r = s.step(L2Op::Write, addr, NEW_VALUE);
+    if (expect_step(s, r, "%s: write: completes", name)) {
+        report_eq(*phys_to_ptr<u64>(backing + OFFSET), NEW_VALUE, "%s: write: reaches the page", name);
+        report(leaf->accessed() == ad, "%s: write: leaf A %s (%#lx)", name, ad ? "set" : "clear", leaf->raw());
+        report(leaf->dirty() == ad, "%s: write: leaf D %s (%#lx)", name, ad ? "set" : "clear", leaf->raw());
+    }
+    if (ad) {
+        // The flags are sticky; once L1 clears them a read sets A only.
+        clear_path(s.ept(), gpa, level);
+        if (!flush(s.eptp()))
+            return free_page(backing);
+        r = s.step(L2Op::Read, addr);
+        if (expect_step(s, r, "%s: read after clearing: completes", name)) {
+            report(leaf->accessed(), "%s: read after clearing: leaf A set (%#lx)", name, leaf->raw());
+            report(!leaf->dirty(), "%s: read after clearing: leaf D stays clear (%#lx)", name, leaf->raw());
+        }
+    }
+    free_page(backing);
+}
+
+// EPT A/D on (EPTP bit 6), leaf at 4 KiB / 2 MiB / 1 GiB.
+// Expect: a read sets A in the leaf and every entry above it, not D; a write
+// sets D in the leaf; cleared flags are set again by the next access
+// (SDM 29.3.5).
+void test_ad_4k() { run_ad(1, true); }
+void test_ad_2m() { run_ad(2, true); }
+void test_ad_1g() { run_ad(3, true); }
+
+// EPT A/D off (EPTP bit 6 clear), leaf at 4 KiB / 2 MiB / 1 GiB.
+// Expect: bits 8 and 9 are ignored (29.3.5, Table 29-x): no access sets them.
+void test_ad_off_4k() { run_ad(1, false); }
+void test_ad_off_2m() { run_ad(2, false); }
+void test_ad_off_1g() { run_ad(3, false); }
+
+const char* needs_ept() { return ept_unavailable_reason(); }
+const char* needs_ad()
+{
+    if (const char* why = ept_unavailable_reason())
+        return why;
+    return vmx_caps().ept_has(ept_cap::AD) ? nullptr : "EPT accessed/dirty flags not supported (IA32_VMX_EPT_VPID_CAP[21])";
+}
+const char* needs_2m()
+{
+    return vmx_caps().ept_has(ept_cap::PDE_2M) ? nullptr : "2 MiB EPT leaves not supported (IA32_VMX_EPT_VPID_CAP[16])";
+}
+const char* needs_1g()
+{
+    return vmx_caps().ept_has(ept_cap::PDPTE_1G) ? nullptr : "1 GiB EPT leaves not supported (IA32_VMX_EPT_VPID_CAP[17])";
+}
+const char* needs_ad_2m() { if (const char* why = needs_ad()) return why; return needs_2m(); }
+const char* needs_ad_1g() { if (const char* why = needs_ad()) return why; return needs_1g(); }
+const char* needs_ept_2m() { if (const char* why = needs_ept()) return why; return needs_2m(); }
+const char* needs_ept_1g() { if (const char* why = needs_ept()) return why; return needs_1g(); }
+
+constexpr TestCase kCases[] = {
+    {"walk_no_access", test_walk_no_access, needs_ept},
+    {"walk_readonly", test_walk_readonly, needs_ept},
+    {"walk_a_flag_write", test_walk_a_flag_write, needs_ept},
+    {"walk_readonly_ad", test_walk_readonly_ad, needs_ad},
+    {"walk_writable_ad", test_walk_writable_ad, needs_ad},
+    {"ad_4k", test_ad_4k, needs_ad},
+    {"ad_2m", test_ad_2m, needs_ad_2m},
+    {"ad_1g", test_ad_1g, needs_ad_1g},
+    {"ad_off_4k", test_ad_off_4k, needs_ept},
+    {"ad_off_2m", test_ad_off_2m, needs_ept_2m},
+    {"ad_off_1g", test_ad_off_1g, needs_ept_1g},
+};
+
+} // namespace
+
+ExitStatus test_main(int argc, char** argv) { return run_test_cases(kCases, argc, argv); }

@@ -19,6 +19,12 @@ constexpr Erratum kErrata[] = {
     {"bochs", "ept.ad-walk-qual-read-bit",
      "SDM Vol. 3C 28.2.1, Table 28-7: with EPT A/D a violating guest paging-structure access sets bits 0 and 1",
      "Bochs 2.7 sets only bit 1 (write) in the exit qualification"},
+    {"bochs", "ept.large-leaf-bit12",
+     "SDM Vol. 3C 29.3.2, 29.3.3.1: bits 20:12 (2 MiB) / 29:12 (1 GiB) of a large EPT leaf are reserved",
+     "Bochs 2.7 ignores bit 12 of a large EPT leaf (no misconfiguration)"},
+    {"bochs", "ept.leaf-memtype-reserved",
+     "SDM Vol. 3C 29.3.3.1: EPT memory type 2, 3 or 7 in the leaf entry is an EPT misconfiguration",
+     "Bochs 2.7 does not check the leaf memory type and completes the access"},
 };
 constexpr unsigned kErrataCount = array_size(kErrata);
 

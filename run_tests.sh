@@ -141,14 +141,21 @@ rotate_logs() {
     mkdir -p "$LOGDIR"
 }
 
+# kill_tree PID: TERM to PID and all its descendants (children first).
+# shellcheck disable=SC2317 # called from the EXIT trap
+kill_tree() {
+    local child
+    for child in $(pgrep -P "$1" 2>/dev/null); do
+        kill_tree "$child"
+    done
+    kill -TERM "$1" 2>/dev/null || true
+}
+
 # shellcheck disable=SC2317 # called from the EXIT trap
 cleanup() {
     local pid
     for pid in "${JOB_PIDS[@]}"; do
-        if kill -0 "$pid" 2>/dev/null; then
-            pkill -TERM -P "$pid" 2>/dev/null || true
-            kill -TERM "$pid" 2>/dev/null || true
-        fi
+        kill -0 "$pid" 2>/dev/null && kill_tree "$pid"
     done
     [[ -n $RUNTMP && -d $RUNTMP ]] && rm -rf "$RUNTMP"
     return 0

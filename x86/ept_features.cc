@@ -1,0 +1,693 @@
+// ept_features: the VMX features built on EPT. Unrestricted guest (real mode
+// and unpaged protected mode in L2), page-modification logging, EPT-violation
+// #VE, VMFUNC EPTP switching and mode-based execute control. Each case
+// checks what the SDM says the feature does, and the VM-entry checks that
+// tie it to EPT (SDM Vol. 3C 27.2.1.1: each needs 'enable EPT').
+//
+// Adding a case: write a body that builds its guest with EptGuest (one per
+// scenario, so no state leaks between checks) and add a row to kCases.
+#include "report.hh"
+#include "testcase.hh"
+#include "x86/alloc_phys.hh"
+#include "x86/arch/cr.hh"
+#include "x86/cpu.hh"
+#include "x86/vmx/caps.hh"
+#include "x86/vmx/ept_harness.hh"
+#include "x86/vmx/expect.hh"
+#include "x86/vmx/l2.hh"
+#include "x86/vmx/legacy_guest.hh"
+#include "x86/vmx/vmcs.hh"
+#include "x86/vmx/vmx_on.hh"
+
+namespace {
+
+using F = VmcsField;
+constexpr u64 R = EptEntry::R, W = EptEntry::W, X = EptEntry::X;
+
+// A zeroed page, freed when the scope ends.
+struct ScratchPage {
+    PhysAddr pa = alloc_page();
+    ScratchPage() = default;
+    ~ScratchPage() { if (pa.raw()) free_page(pa); }
+    ScratchPage(const ScratchPage&) = delete;
+    ScratchPage& operator=(const ScratchPage&) = delete;
+    template <class T = u64>
+    T* ptr() const { return phys_to_ptr<T>(pa); }
+};
+
+// Names a missing secondary control: "secondary control 'x' not allowed (...)".
+const char* needs_proc2(u32 bit, const char* why)
+{
+    if (const char* e = ept_unavailable_reason())
+        return e;
+    return vmx_caps().has_proc2(bit) ? nullptr : why;
+}
+
+bool enable_proc2(u32 bits)
+{
+    return vmcs_set_bits(F::CPU_BASED_VM_EXEC_CONTROL, proc::SECONDARY) &&
+           vmcs_set_bits(F::SECONDARY_VM_EXEC_CONTROL, bits);
+}
+
+// ---------------------------------------------------------------------------
+// Unrestricted guest
+
+constexpr u32 REAL_DATA = 0xbeef, PROT_DATA = 0xfeedf00d;
+
+// Unrestricted guest (SDM 27.3.1.1, 26.6 "unrestricted guest"; 27.2.1.1).
+// Expect: with EPT + URG, a real-mode guest (CR0.PE=0, PG=0, 16-bit code at
+// CS.base+IP) runs and exits on VMCALL with its registers as the stub left
+// them, and VMRESUME continues it; an unpaged 32-bit protected-mode guest
+// does the same; CR0.PG=1 with PE=0 fails entry with exit 33 (bit 31) both
+// from real-mode and from 64-bit state; without URG, CR0.PE=0 fails entry;
+// URG relaxes only PE and PG (CR0.NE from FIXED0 still required); URG
+// without EPT is VMfailValid(7).
+void test_unrestricted_guest()
+{
+    VmxOn vmx;
+    if (!vmx.ok())
+        return;
+    ScratchPage data, stack;
+    if (!data.pa.raw() || !stack.pa.raw())
+        return report_error("out of memory for the guest pages");
+    *data.ptr<u32>() = REAL_DATA;
+
+    {
+        EptGuest eg(l2_nothing, 0);
+        if (!eg.ready("64-bit guest with URG") || !enable_proc2(proc2::UNRESTRICTED_GUEST))
+            return;
+        expect_done(eg.run(), "64-bit guest with URG on enters and returns");
+    }
+    {
+        EptGuest eg(l2_nothing, 0);
+        LegacyState s = real_mode_state(data.pa, stack.pa);
+        if (!eg.ready("real mode") || !enable_proc2(proc2::UNRESTRICTED_GUEST) || !load_legacy_state(s))
+            return;
+        eg.guest().regs().rax = 0;
+        RunResult r = eg.run();
+        if (expect_exit(r, ExitReason::VMCALL, "real mode (PE=0, PG=0): enters and exits on VMCALL")) {
+            const GuestRegs& g = eg.guest().regs();
+            report_eq(g.rax & 0xffff, 0x1234, "real mode: AX as set by the 16-bit stub");
+            report_eq(g.rbx & 0xffff, s.cs.sel, "real mode: BX = CS selector (MOV from CS)");
+            report_eq(g.rcx & (cr0::PE | cr0::PG), 0, "real mode: MOV from CR0 reads PE=0, PG=0");
+            report_eq(g.rdx & 0xffff, REAL_DATA, "real mode: DX read through DS.base");
+            report_eq(r.exit.guest_rip, reinterpret_cast<u64>(l2_real_vmcall) - s.cs.base, "real mode: exit RIP is the VMCALL's IP (CS-relative)");
+            report_eq(r.exit.insn_len, 3, "real mode: VMCALL instruction length");
+            report_eq(vmcs_read(F::VM_ENTRY_CONTROLS) & entry_ctl::IA32E_MODE, 0, "real mode: IA-32e mode guest still 0 after the exit");
+            report_eq(vmcs_read(F::GUEST_CR0) & (cr0::PE | cr0::PG), 0, "real mode: guest CR0 saved with PE=0, PG=0");
+            eg.guest().skip_instruction();
+            RunResult r2 = eg.run();
+            if (expect_exit(r2, ExitReason::VMCALL, "real mode: VMRESUME continues to the second VMCALL"))
+                report_eq(r2.exit.guest_rip, reinterpret_cast<u64>(l2_real_vmcall2) - s.cs.base, "real mode: AX incremented, exit at the second VMCALL");
+        }
+    }
+    {
+        EptGuest eg(l2_nothing, 0);
+        if (!eg.ready("protected mode") || !enable_proc2(proc2::UNRESTRICTED_GUEST) ||
+            !load_legacy_state(protected_mode_state(stack.pa)))
+            return;
+        *data.ptr<u32>() = PROT_DATA;
+        eg.guest().regs().rsi = data.pa.raw();
+        RunResult r = eg.run();
+        if (expect_exit(r, ExitReason::VMCALL, "protected mode without paging (PE=1, PG=0): enters and exits on VMCALL")) {
+            const GuestRegs& g = eg.guest().regs();
+            report_eq(g.rax & 0xffffffff, 0x5678abcd, "protected mode: EAX as set by the 32-bit stub");
+            report_eq(g.rcx & (cr0::PE | cr0::PG), cr0::PE, "protected mode: MOV from CR0 reads PE=1, PG=0");
+            report_eq(g.rdx & 0xffffffff, PROT_DATA, "protected mode: EDX read at a flat physical address");
+            report_eq(r.exit.guest_rip, reinterpret_cast<u64>(l2_prot_vmcall), "protected mode: exit RIP is the VMCALL");
+        }
+        *data.ptr<u32>() = REAL_DATA;
+    }
+    {
+        EptGuest eg(l2_nothing, 0);
+        LegacyState s = real_mode_state(data.pa, stack.pa);
+        s.cs.sel |= 1;
+        if (!eg.ready("real mode, CS.RPL 1") || !enable_proc2(proc2::UNRESTRICTED_GUEST) || !load_legacy_state(s))
+            return;
+        RunResult r = eg.run();
+        check_known("entry.urg-cs-rpl", r.exited(ExitReason::VMCALL), {"exit VMCALL", r.describe()},
+                    "real mode with CS selector RPL 1 (DPL 0 = SS.DPL): enters and exits on VMCALL");
+    }
+    {
+        EptGuest eg(l2_nothing, 0);
+        LegacyState s = real_mode_state(data.pa, stack.pa);
+        s.cr0 |= cr0::PG;
+        if (!eg.ready("PG without PE") || !enable_proc2(proc2::UNRESTRICTED_GUEST) || !load_legacy_state(s))
+            return;
+        RunResult r = eg.run();
+        expect_invalid_guest(r, "real-mode state with CR0.PG=1, PE=0: entry fails (exit 33)");
+        report(!eg.guest().launched(), "real-mode state with CR0.PG=1, PE=0: the VMCS stays clear");
+    }
+    {
+        EptGuest eg(l2_nothing, 0);
+        if (!eg.ready("PG without PE, 64-bit") || !enable_proc2(proc2::UNRESTRICTED_GUEST) ||
+            !vmcs_write(F::GUEST_CR0, read_cr0() & ~cr0::PE))
+            return;
+        expect_invalid_guest(eg.run(), "64-bit state with CR0.PE cleared (PG=1): entry fails (exit 33)");
+    }
+    {
+        EptGuest eg(l2_nothing, 0);
+        if (!eg.ready("real mode without URG") || !load_legacy_state(real_mode_state(data.pa, stack.pa)))
+            return;
+        expect_invalid_guest(eg.run(), "real mode without URG: CR0.PE=0 breaks CR0 FIXED0, entry fails (exit 33)");
+    }
+    if (vmx_caps().cr0_fixed0 & cr0::NE) {
+        EptGuest eg(l2_nothing, 0);
+        LegacyState s = real_mode_state(data.pa, stack.pa);
+        s.cr0 &= ~cr0::NE;
+        if (!eg.ready("real mode, NE=0") || !enable_proc2(proc2::UNRESTRICTED_GUEST) || !load_legacy_state(s))
+            return;
+        expect_invalid_guest(eg.run(), "URG relaxes only PE/PG: real mode with CR0.NE=0 fails entry (exit 33)");
+    } else {
+        report_skip("CR0.NE is not in IA32_VMX_CR0_FIXED0", "URG relaxes only PE/PG: real mode with CR0.NE=0");
+    }
+    {
+        Guest g(l2_nothing);
+        if (!g.ready() || !vmcs_set_bits(F::CPU_BASED_VM_EXEC_CONTROL, proc::SECONDARY) ||
+            !vmcs_write(F::SECONDARY_VM_EXEC_CONTROL, proc2::UNRESTRICTED_GUEST))
+            return;
+        expect_control_fail(g.run(), "URG without EPT: VMfailValid(7)");
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Page-modification logging
+
+constexpr unsigned PML_PAGES = 4;        // pages L2 writes
+constexpr u64 PML_MARK = 0x5a5a5a5a5a5a5a5aull; // fill of unused log entries
+
+struct WriteBox {
+    u64 base;      // first page; L2 writes 0x1000 + i at base + i * 4 KiB
+    u64 count;
+    u64 read_addr; // then reads here (0: no read)
+};
+
+void l2_write_pages(u64 arg)
+{
+    auto* b = reinterpret_cast<volatile WriteBox*>(arg);
+    for (u64 i = 0; i < b->count; i++)
+        *reinterpret_cast<volatile u64*>(b->base + i * PAGE_SIZE) = 0x1000 + i;
+    if (b->read_addr)
+        (void)*reinterpret_cast<volatile u64*>(b->read_addr);
+}
+
+// An EPT guest with A/D on, PML on, and PML_PAGES + 1 test pages mapped RW
+// at EPT_TEST_GPA (4 KiB leaves, A/D clear). The identity map of L1 memory
+// gets A and D preset so that L2's stack, page-table and mailbox writes log
+// nothing: only first writes to the test pages do.
+class PmlGuest {
+public:
+    explicit PmlGuest(WriteBox* box) : eg_(l2_write_pages, reinterpret_cast<u64>(box), EptOptions{false, true}) {}
+    ~PmlGuest()
+    {
+        for (PhysAddr p : pages_)
+            if (p.raw())
+                free_page(p);
+    }
+    bool ready(const char* what)
+    {
+        if (!eg_.ready(what))
+            return false;
+        Ept& ept = eg_.ept();
+        for (u64 a = 0; a < ept_identity_size();) {
+            int level = 0;
+            EptEntry* e = ept.leaf(GuestPhysAddr(a), &level);
+            if (!e) {
+                report_error("%s: identity map hole at %#lx", what, a);
+                return false;
+            }
+            *e = e->with(EptEntry::A | EptEntry::D);
+            a += pt_level_size(level);
+        }
+        for (unsigned i = 0; i <= PML_PAGES; i++) {
+            pages_[i] = alloc_page();
+            if (!pages_[i].raw() || ept.map(gpa(i), pages_[i], R | W, 1) != WalkStatus::Ok) {
+                report_error("%s: mapping test page %u failed", what, i);
+                return false;
+            }
+        }
+        for (unsigned i = 0; i < 512; i++)
+            log_.ptr()[i] = PML_MARK;
+        return log_.pa.raw() && vmcs_write(F::PML_ADDRESS, log_.pa.raw()) &&
+               vmcs_write(F::GUEST_PML_INDEX, 511) && enable_proc2(proc2::PML);
+    }
+    static GuestPhysAddr gpa(unsigned i) { return EPT_TEST_GPA + i * PAGE_SIZE; }
+    EptEntry* leaf(unsigned i) { return eg_.ept().entry(gpa(i), 1); }
+    u64 data(unsigned i) const { return *phys_to_ptr<u64>(pages_[i]); }
+    u64 log(unsigned index) const { return log_.ptr()[index]; }
+    RunResult run() { return eg_.run(); }
+
+private:
+    EptGuest eg_;
+    PhysAddr pages_[PML_PAGES + 1] = {};
+    ScratchPage log_;
+};
+
+// Page-modification logging (SDM 29.3.6 "Page-Modification Logging"; 28.2.5
+// in older SDMs). Expect: each write that sets an EPT dirty flag from 0 to 1
+// logs its 4 KiB-aligned GPA at the PML index, which then decrements; reads
+// and writes to already-dirty pages log nothing; with the index outside
+// 0-511 a write that would set a dirty flag causes a PML-full exit (62)
+// instead of happening, and leaves D clear; PML needs EPT and a 4 KiB-aligned
+// PML address (27.2.1.1, else VMfailValid(7)).
+void test_pml()
+{
+    VmxOn vmx;
+    if (!vmx.ok())
+        return;
+    static WriteBox box;
+    {
+        PmlGuest pg(&box);
+        if (!pg.ready("pml logging"))
+            return;
+        box = {PmlGuest::gpa(0).raw(), PML_PAGES, PmlGuest::gpa(PML_PAGES).raw() + 8};
+        if (!expect_done(pg.run(), "L2 writes %u pages and reads one", PML_PAGES))
+            return;
+        for (unsigned i = 0; i < PML_PAGES; i++)
+            report_eq(pg.log(511 - i), PmlGuest::gpa(i).raw(), "first write to page %u logged at index %u", i, 511 - i);
+        report_eq(vmcs_read(F::GUEST_PML_INDEX), 511 - PML_PAGES, "PML index decremented once per logged page");
+        report_eq(pg.log(511 - PML_PAGES), PML_MARK, "the read-only page is not logged");
+        bool dirty = true;
+        for (unsigned i = 0; i < PML_PAGES; i++)
+            dirty = dirty && pg.leaf(i)->dirty();
+        report(dirty, "EPT D flag set on every written page");
+        EptEntry* rd = pg.leaf(PML_PAGES);
+        report_eq(rd->raw() & (EptEntry::A | EptEntry::D), EptEntry::A, "read page: EPT A set, D clear");
+    }
+    {
+        PmlGuest pg(&box);
+        if (!pg.ready("pml already dirty"))
+            return;
+        for (unsigned i = 0; i < PML_PAGES; i++)
+            *pg.leaf(i) = pg.leaf(i)->with(EptEntry::A | EptEntry::D);
+        box = {PmlGuest::gpa(0).raw(), PML_PAGES, 0};
+        if (!expect_done(pg.run(), "L2 writes %u pages whose D flags are already set", PML_PAGES))
+            return;
+        report_eq(vmcs_read(F::GUEST_PML_INDEX), 511, "writes to already-dirty pages log nothing (index stays 511)");
+        report_eq(pg.log(511), PML_MARK, "log entry 511 untouched");
+    }
+    {
+        PmlGuest pg(&box);
+        if (!pg.ready("pml full") || !vmcs_write(F::GUEST_PML_INDEX, 1))
+            return;
+        box = {PmlGuest::gpa(0).raw(), 3, 0};
+        RunResult r = pg.run();
+        if (!expect_exit(r, ExitReason::PML_FULL, "index 1, three page writes: PML-full exit at the third"))
+            return;
+        report_eq(pg.log(1), PmlGuest::gpa(0).raw(), "PML full: page 0 logged at index 1");
+        report_eq(pg.log(0), PmlGuest::gpa(1).raw(), "PML full: page 1 logged at index 0");
+        report_eq(vmcs_read(F::GUEST_PML_INDEX), 0xffff, "PML full: index went from 0 to 0xffff");
+        report_eq(r.exit.qualification & ~(1ull << 12), 0, "PML full: exit qualification 0 except NMI unblocking");
+        report(!pg.leaf(2)->dirty(), "PML full: page 2's D flag not set");
+        report_eq(pg.data(2), 0, "PML full: the triggering write did not occur");
+        if (!vmcs_write(F::GUEST_PML_INDEX, 511))
+            return;
+        if (expect_done(pg.run(), "index reset to 511: VMRESUME completes the write")) {
+            report_eq(pg.log(511), PmlGuest::gpa(2).raw(), "after resume: page 2 logged at index 511");
+            report_eq(pg.data(2), 0x1002, "after resume: the write reached page 2");
+        }
+    }
+    {
+        PmlGuest pg(&box);
+        if (!pg.ready("pml unaligned address") || !vmcs_write(F::PML_ADDRESS, vmcs_read(F::PML_ADDRESS) | 0x800))
+            return;
+        box = {PmlGuest::gpa(0).raw(), 1, 0};
+        expect_control_fail(pg.run(), "PML address not 4 KiB aligned: VMfailValid(7)");
+    }
+    {
+        ScratchPage log;
+        Guest g(l2_nothing);
+        if (!g.ready() || !vmcs_write(F::PML_ADDRESS, log.pa.raw()) || !vmcs_write(F::GUEST_PML_INDEX, 511) ||
+            !enable_proc2(proc2::PML))
+            return;
+        expect_control_fail(g.run(), "PML without EPT: VMfailValid(7)");
+    }
+}
+
+// ---------------------------------------------------------------------------
+// EPT-violation #VE
+
+// The virtualization-exception information area (SDM 26.5.7.2).
+struct VeInfo {
+    u32 reason;   // 48 (EPT violation)
+    u32 busy;     // 0xffffffff once written; #VE only while it is 0
+    u64 qualification;
+    u64 gla;
+    u64 gpa;
+    u16 eptp_index;
+};
+
+constexpr u16 VE_EPTP_INDEX = 3;
+constexpr u32 VE_VECTOR = 20;
+constexpr u64 QUAL_NMI_UNBLOCKING = 1ull << 12; // undefined in the #VE copy
+
+// An EPT guest running l2_access with #VE on: the VE information area,
+// EPTP_INDEX = VE_EPTP_INDEX, and a test page mapped at perms (4 KiB leaf,
+// suppress-#VE clear).
+class VeGuest {
+public:
+    VeGuest(L2Mailbox* box) : eg_(l2_access, reinterpret_cast<u64>(box)) {}
+    bool ready(const char* what, u64 perms, bool enable_ve = true)
+    {
+        if (!eg_.ready(what))
+            return false;
+        gpa_ = map_test_page(eg_.ept(), backing_.pa, perms, 1);
+        if (!gpa_.raw() || !ve_.pa.raw()) {
+            report_error("%s: mapping the test page failed", what);
+            return false;
+        }
+        return vmcs_write(F::VE_INFORMATION_ADDRESS, ve_.pa.raw()) && vmcs_write(F::EPTP_INDEX, VE_EPTP_INDEX) &&
+               enable_proc2(enable_ve ? proc2::EPT_VE : 0);
+    }
+    VeInfo& ve() { return *ve_.ptr<VeInfo>(); }
+    u64 addr() const { return gpa_.raw() + 0x80; }
+    u64 backing_word() const { return backing_.ptr()[0x80 / 8]; }
+    EptEntry* leaf() { return eg_.ept().entry(gpa_, 1); }
+    Eptp eptp() const { return eg_.eptp(); }
+    RunResult run() { return eg_.run(); }
+
+private:
+    EptGuest eg_;
+    ScratchPage backing_, ve_;
+    GuestPhysAddr gpa_;
+};
+
+void check_ve_info(VeGuest& vg, u64 access, u64 perms, const char* what)
+{
+    const VeInfo& v = vg.ve();
+    EptViolationQual q(v.qualification & ~QUAL_NMI_UNBLOCKING);
+    report_eq(v.reason, static_cast<u32>(ExitReason::EPT_VIOLATION), "%s: VE info exit reason 48", what);
+    report_eq(v.busy, 0xffffffff, "%s: VE info word at offset 4 set to 0xffffffff", what);
+    report_eq(q.access(), access, "%s: VE info qualification access bits", what);
+    report_eq(q.entry_perms(), perms, "%s: VE info qualification entry permissions", what);
+    report_eq(q.raw() & (3u << 7), 3u << 7, "%s: VE info qualification bits 7-8: GLA valid, translated access", what);
+    report_eq(v.gla, vg.addr(), "%s: VE info guest-linear address", what);
+    report_eq(v.gpa, vg.addr(), "%s: VE info guest-physical address", what);
+    char exp[48], act[48];
+    snformat(exp, sizeof(exp), "%u (EPTP-index field)", VE_EPTP_INDEX);
+    snformat(act, sizeof(act), "%u (field reads %lu)", v.eptp_index, vmcs_read(F::EPTP_INDEX));
+    check_known("ept.ve-eptp-index", v.eptp_index == VE_EPTP_INDEX, {exp, act},
+                "%s: VE info EPTP index = the EPTP-index field", what);
+}
+
+// EPT-violation #VE (SDM 26.5.7; 29.3.3.2 for the suppress-#VE bit). Expect:
+// an EPT violation on a leaf with suppress-#VE (bit 63) clear, while the VE
+// info word at offset 4 is 0, becomes #VE (vector 20) in L2 (here an
+// exception exit, bitmap bit 20 set) after the info area receives exit
+// reason, qualification, GLA, GPA and EPTP index and the word becomes
+// 0xffffffff; the access does not happen; with the word non-zero, with
+// suppress-#VE set, or with the control off, the violation is a VM exit (48).
+void test_ept_ve()
+{
+    VmxOn vmx;
+    if (!vmx.ok())
+        return;
+    static L2Mailbox box;
+    {
+        VeGuest vg(&box);
+        if (!vg.ready("#VE write", R))
+            return;
+        box = {L2Op::Write, vg.addr(), 0x1111222233334444ull};
+        RunResult r = vg.run();
+        if (!expect_exception(r, VE_VECTOR, false, "write to an R page: #VE, exception exit with vector 20"))
+            return;
+        check_ve_info(vg, EPT_ACCESS_WRITE, R, "write");
+        report_eq(vg.backing_word(), 0, "write: the write did not reach the page");
+        vg.ve().reason = 0x5a5a;
+        r = vg.run();
+        if (expect_exit(r, ExitReason::EPT_VIOLATION, "VE info word not 0: the violation is a VM exit (48)")) {
+            report_eq(EptViolationQual(r.exit.qualification).access(), EPT_ACCESS_WRITE, "exit after #VE: qualification is a write");
+            report_eq(vg.ve().reason, 0x5a5a, "exit after #VE: the VE info area is not rewritten");
+        }
+        vg.ve().busy = 0;
+        *vg.leaf() = vg.leaf()->with(EptEntry::SUPPRESS_VE);
+        InveptCall inv = invept_checked(InveptType::SingleContext, vg.eptp());
+        if (inv.supported && !inv.result.ok())
+            return report_error("INVEPT single-context: %s", vmx_result_str(inv.result));
+        r = vg.run();
+        expect_exit(r, ExitReason::EPT_VIOLATION, "suppress-#VE set: the violation is a VM exit (48)");
+        report_eq(vg.ve().busy, 0, "suppress-#VE set: the VE info word stays 0");
+    }
+    {
+        VeGuest vg(&box);
+        if (!vg.ready("#VE read", 0))
+            return;
+        box = {L2Op::Read, vg.addr(), 0};
+        if (expect_exception(vg.run(), VE_VECTOR, false, "read of a not-present page (bit 63 clear): #VE"))
+            check_ve_info(vg, EPT_ACCESS_READ, 0, "read");
+    }
+    {
+        VeGuest vg(&box);
+        if (!vg.ready("#VE control off", R, false))
+            return;
+        box = {L2Op::Write, vg.addr(), 1};
+        expect_exit(vg.run(), ExitReason::EPT_VIOLATION, "'EPT-violation #VE' off: the violation is a VM exit (48)");
+        report_eq(vg.ve().busy, 0, "'EPT-violation #VE' off: the VE info area is not written");
+    }
+}
+
+// ---------------------------------------------------------------------------
+// VMFUNC EPTP switching
+
+constexpr u64 PATTERN_A = 0xaaaa0000aaaa0000ull, PATTERN_B = 0xbbbb1111bbbb1111ull;
+
+struct VmfuncBox {
+    u32 leaf, index;
+    u64 addr;          // read before and after VMFUNC
+    u64 before, after;
+};
+
+void l2_vmfunc(u64 arg)
+{
+    auto* b = reinterpret_cast<volatile VmfuncBox*>(arg);
+    b->before = *reinterpret_cast<volatile u64*>(b->addr);
+    asm volatile("vmfunc" ::"a"(b->leaf), "c"(b->index) : "memory");
+    b->after = *reinterpret_cast<volatile u64*>(b->addr);
+}
+
+// An EPT guest with VM functions on and EPTP switching enabled. EPTP list:
+// [0] the guest's EPTP (EPT_TEST_GPA -> page A), [1] a second EPT
+// (identity map too, EPT_TEST_GPA -> page B), every other entry 0 (invalid).
+class VmfuncGuest {
+public:
+    explicit VmfuncGuest(VmfuncBox* box) : eg_(l2_vmfunc, reinterpret_cast<u64>(box)) {}
+    bool ready(const char* what, bool enable_vmfunc = true)
+    {
+        if (!eg_.ready(what))
+            return false;
+        *a_.ptr() = PATTERN_A;
+        *b_.ptr() = PATTERN_B;
+        GuestPhysAddr ga = map_test_page(eg_.ept(), a_.pa, R | W, 1);
+        GuestPhysAddr gb = map_test_page(ept2_, b_.pa, R | W, 1);
+        EptpResult e2 = setup_eptp(ept2_.root(), vmx_caps().ept_vpid, {});
+        if (!ga.raw() || !gb.raw() || !list_.pa.raw() || !e2.ok || !ept2_.identity_map(ept_identity_size(), R | W | X)) {
+            report_error("%s: building the second EPT failed", what);
+            return false;
+        }
+        addr_ = ga.raw();
+        eptp2_ = e2.eptp;
+        list_.ptr()[0] = eg_.eptp().raw();
+        list_.ptr()[1] = eptp2_.raw();
+        return vmcs_write(F::EPTP_LIST_ADDRESS, list_.pa.raw()) && vmcs_write(F::VM_FUNCTION_CONTROL, 1) &&
+               vmcs_write(F::EPTP_INDEX, 0) && enable_proc2(enable_vmfunc ? proc2::VMFUNC : 0);
+    }
+    u64 addr() const { return addr_; }
+    Eptp eptp() const { return eg_.eptp(); }
+    Eptp eptp2() const { return eptp2_; }
+    Guest& guest() { return eg_.guest(); }
+    RunResult run() { return eg_.run(); }
+
+private:
+    EptGuest eg_;
+    Ept ept2_;
+    ScratchPage a_, b_, list_;
+    u64 addr_ = 0;
+    Eptp eptp2_;
+};
+
+// VMFUNC (SDM 26.5.6, 26.5.6.3; Vol. 2B VMFUNC; 27.2.1.1). Expect: leaf 0
+// with index 1 loads EPTP list entry 1 into the EPT pointer and 1 into the
+// EPTP index without an exit, so L2 reads page B at the address that showed
+// page A; an index >= 512, a list entry that is not a valid EPTP, a leaf
+// whose VM-function control bit is 0 each cause a VM exit with reason
+// VMFUNC (59) that leaves the EPTP unchanged; EAX >= 64, or 'enable VM
+// functions' off, is #UD (Vol. 2B VMFUNC); EPTP switching needs EPT and a 4 KiB-aligned
+// EPTP list address, and only VM-function bits IA32_VMX_VMFUNC allows
+// (else VMfailValid(7)).
+void test_vmfunc()
+{
+    VmxOn vmx;
+    if (!vmx.ok())
+        return;
+    static VmfuncBox box;
+    {
+        VmfuncGuest vg(&box);
+        if (!vg.ready("vmfunc switch"))
+            return;
+        box = {0, 1, vg.addr(), 0, 0};
+        if (expect_done(vg.run(), "VMFUNC(0, 1): no VM exit")) {
+            report_eq(box.before, PATTERN_A, "before the switch L2 reads page A (list entry 0)");
+            report_eq(box.after, PATTERN_B, "after the switch L2 reads page B (list entry 1)");
+            report_eq(vmcs_read(F::EPT_POINTER), vg.eptp2().raw(), "EPT pointer field = EPTP list entry 1");
+            report_eq(vmcs_read(F::EPTP_INDEX), 1, "EPTP index field = 1");
+        }
+    }
+    struct BadCall {
+        u32 leaf, index;
+        const char* what;
+    };
+    constexpr BadCall bad[] = {
+        {0, 512, "VMFUNC(0, 512): index beyond the list"},
+        {0, 2, "VMFUNC(0, 2): list entry 2 is not a valid EPTP (0)"},
+        {1, 0, "VMFUNC(1, 0): VM-function control bit 1 is 0"},
+    };
+    for (const BadCall& c : bad) {
+        VmfuncGuest vg(&box);
+        if (!vg.ready(c.what))
+            return;
+        box = {c.leaf, c.index, vg.addr(), 0, 0};
+        RunResult r = vg.run();
+        if (!expect_exit(r, ExitReason::VMFUNC, "%s: VM exit 59", c.what))
+            continue;
+        report_eq(vmcs_read(F::EPT_POINTER), vg.eptp().raw(), "%s: EPT pointer unchanged", c.what);
+        report_eq(vmcs_read(F::EPTP_INDEX), 0, "%s: EPTP index unchanged", c.what);
+        if (c.index == 512) {
+            vg.guest().skip_instruction();
+            if (expect_done(vg.run(), "%s: L2 continues after the instruction", c.what))
+                report_eq(box.after, PATTERN_A, "%s: L2 still reads page A", c.what);
+        }
+    }
+    {
+        VmfuncGuest vg(&box);
+        if (!vg.ready("vmfunc leaf 64"))
+            return;
+        box = {64, 0, vg.addr(), 0, 0};
+        expect_exception(vg.run(), 6, false, "VMFUNC(64, 0): EAX >= 64 raises #UD, no VMFUNC exit");
+    }
+    {
+        VmfuncGuest vg(&box);
+        if (!vg.ready("vmfunc disabled", false))
+            return;
+        box = {0, 1, vg.addr(), 0, 0};
+        expect_exception(vg.run(), 6, false, "'enable VM functions' off: VMFUNC raises #UD");
+    }
+    {
+        VmfuncGuest vg(&box);
+        if (!vg.ready("vmfunc list unaligned") || !vmcs_write(F::EPTP_LIST_ADDRESS, vmcs_read(F::EPTP_LIST_ADDRESS) | 0x8))
+            return;
+        expect_control_fail(vg.run(), "EPTP list address not 4 KiB aligned: VMfailValid(7)");
+    }
+    if (u64 bad_bit = ~vmx_caps().vmfunc & ~1ull) {
+        VmfuncGuest vg(&box);
+        bad_bit &= -bad_bit; // lowest VM-function control the CPU does not allow
+        if (!vg.ready("vmfunc bad control") || !vmcs_write(F::VM_FUNCTION_CONTROL, 1 | bad_bit))
+            return;
+        expect_control_fail(vg.run(), "VM-function control %#lx not allowed by IA32_VMX_VMFUNC: VMfailValid(7)", bad_bit);
+    } else {
+        report_skip("IA32_VMX_VMFUNC allows every bit", "VM-function control not allowed by IA32_VMX_VMFUNC");
+    }
+    {
+        ScratchPage list;
+        Guest g(l2_nothing);
+        if (!g.ready() || !vmcs_write(F::EPTP_LIST_ADDRESS, list.pa.raw()) || !vmcs_write(F::VM_FUNCTION_CONTROL, 1) ||
+            !enable_proc2(proc2::VMFUNC))
+            return;
+        expect_control_fail(g.run(), "EPTP switching without EPT: VMfailValid(7)");
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Mode-based execute control
+
+// Mode-based execute control for EPT (SDM 29.3.3.2, 27.2.1.1). L2 runs at
+// CPL 0 on L1's page tables, whose leaves are supervisor (U/S=0), so its
+// fetches are supervisor-mode linear accesses. Expect: with MBEC, EPT bit 2
+// grants supervisor-mode execute and bit 10 user-mode execute: a fetch from
+// an R+XS page completes, a fetch from an R+XU page is an EPT violation whose
+// qualification reports bit 5 (XS) clear and bit 6 (XU) set, a read of the
+// R+XU page completes; MBEC without EPT is VMfailValid(7).
+void test_mbec()
+{
+    VmxOn vmx;
+    if (!vmx.ok())
+        return;
+    {
+        Guest g(l2_nothing);
+        if (!g.ready() || !vmcs_set_bits(F::CPU_BASED_VM_EXEC_CONTROL, proc::SECONDARY) ||
+            !vmcs_write(F::SECONDARY_VM_EXEC_CONTROL, proc2::MBEC))
+            return;
+        expect_control_fail(g.run(), "MBEC without EPT: VMfailValid(7)");
+    }
+    struct Row {
+        u64 perms;
+        L2Op op;
+        bool violation;
+        const char* what;
+    };
+    const Row rows[] = {
+        {R | X, L2Op::Fetch, false, "supervisor fetch from R+XS"},
+        {R | EptEntry::XU, L2Op::Fetch, true, "supervisor fetch from R+XU"},
+        {R | EptEntry::XU, L2Op::Read, false, "read from R+XU"},
+    };
+    static L2Mailbox box;
+    ScratchPage backing;
+    u8* page = backing.ptr<u8>();
+    page[0x80] = X86_RET;
+    for (const Row& row : rows) {
+        EptGuest eg(l2_access, reinterpret_cast<u64>(&box));
+        if (!eg.ready(row.what) || !enable_proc2(proc2::MBEC))
+            return;
+        GuestPhysAddr gpa = map_test_page(eg.ept(), backing.pa, row.perms, 1);
+        if (!gpa.raw())
+            return report_error("%s: mapping the test page failed", row.what);
+        box = {row.op, gpa.raw() + 0x80, 0};
+        RunResult r = eg.run();
+        if (!row.violation) {
+            expect_done(r, "%s: completes without an exit", row.what);
+            continue;
+        }
+        if (!expect_exit(r, ExitReason::EPT_VIOLATION, "%s: EPT violation", row.what))
+            continue;
+        u64 q = r.exit.qualification;
+        report_eq(q & 7, EPT_ACCESS_FETCH, "%s: qualification access is a fetch", row.what);
+        report_eq((q >> 5) & 3, 2, "%s: qualification bit 5 (XS) clear, bit 6 (XU) set", row.what);
+    }
+}
+
+const char* needs_urg()
+{
+    return needs_proc2(proc2::UNRESTRICTED_GUEST,
+                       "secondary control 'unrestricted guest' not allowed (IA32_VMX_PROCBASED_CTLS2[39], secondary bit 7)");
+}
+const char* needs_pml()
+{
+    if (const char* why = needs_proc2(proc2::PML, "secondary control 'enable PML' not allowed (IA32_VMX_PROCBASED_CTLS2[49], secondary bit 17)"))
+        return why;
+    return vmx_caps().ept_has(ept_cap::AD) ? nullptr : "EPT accessed/dirty flags not supported (IA32_VMX_EPT_VPID_CAP[21])";
+}
+const char* needs_ve()
+{
+    return needs_proc2(proc2::EPT_VE, "secondary control 'EPT-violation #VE' not allowed (IA32_VMX_PROCBASED_CTLS2[50], secondary bit 18)");
+}
+const char* needs_vmfunc()
+{
+    if (const char* why = needs_proc2(proc2::VMFUNC, "secondary control 'enable VM functions' not allowed (IA32_VMX_PROCBASED_CTLS2[45], secondary bit 13)"))
+        return why;
+    return vmx_caps().vmfunc & 1 ? nullptr : "VM function 0 'EPTP switching' not allowed (IA32_VMX_VMFUNC[0])";
+}
+const char* needs_mbec()
+{
+    return needs_proc2(proc2::MBEC, "secondary control 'mode-based execute control for EPT' not allowed (IA32_VMX_PROCBASED_CTLS2[54], secondary bit 22)");
+}
+
+constexpr TestCase kCases[] = {
+    {"unrestricted_guest", test_unrestricted_guest, needs_urg},
+    {"pml", test_pml, needs_pml},
+    {"ept_ve", test_ept_ve, needs_ve},
+    {"vmfunc_eptp_switch", test_vmfunc, needs_vmfunc},
+    {"mbec", test_mbec, needs_mbec},
+};
+
+} // namespace
+
+ExitStatus test_main(int argc, char** argv) { return run_test_cases(kCases, argc, argv); }

@@ -346,7 +346,7 @@ constexpr u64 QUAL_NMI_UNBLOCKING = 1ull << 12; // undefined in the #VE copy
 // suppress-#VE clear).
 class VeGuest {
 public:
-    VeGuest(L2Mailbox* box) : eg_(l2_access, reinterpret_cast<u64>(box)) {}
+    explicit VeGuest(L2Mailbox* box) : eg_(l2_access, reinterpret_cast<u64>(box)) {}
     bool ready(const char* what, u64 perms, bool enable_ve = true)
     {
         if (!eg_.ready(what))

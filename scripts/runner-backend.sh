@@ -85,7 +85,8 @@ probe_kvm() {
         [[ $what == kvm-vmx ]] && extra=(-cpu "host,+vmx,enforce")
         qemu_run "$NVMX_PROBE_KERNEL" "$log.serial" 30 1 64 kvm "--tap" "${extra[@]}" \
             >"$log" 2>&1 || true
-        if grep -q '^EXIT: STATUS=0' "$log.serial" 2>/dev/null; then
+        if grep -q '^EXIT: STATUS=0' "$log.serial" 2>/dev/null &&
+            grep -q '^# probe: exceptions=ok' "$log.serial"; then
             result=yes
             if [[ $what == kvm-vmx ]] && ! grep -q '^# probe: vmx=1' "$log.serial"; then
                 result=no

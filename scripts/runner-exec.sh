@@ -26,7 +26,8 @@ run_entry() {
     local name=${E_NAME[i]} kernel tmo args log serial backend_out start end rc=0 result=ran
     kernel=$(kernel_path "$i")
     tmo=$(entry_timeout "$i")
-    args="--tap${E_ARGS[i]:+ ${E_ARGS[i]}}"
+    # --backend names the backend to the kernel, which looks up its errata.
+    args="--tap --backend=${R_BACKEND[i]}${E_ARGS[i]:+ ${E_ARGS[i]}}"
     log=$LOGDIR/$name.log
     serial=$RUNTMP/$i.serial
     backend_out=$RUNTMP/$i.backend

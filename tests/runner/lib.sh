@@ -24,7 +24,8 @@ not_ok() {
     shift
     local line
     for line in "$@"; do
-        printf '#   %s\n' "$line"
+        # A diagnostic may span lines: every line must stay a TAP comment.
+        printf '%s\n' "$line" | sed 's/^/#   /'
     done
     printf '#   --- stdout ---\n'
     printf '%s\n' "$OUT" | sed 's/^/#   /'

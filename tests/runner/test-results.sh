@@ -18,7 +18,7 @@ expect_file_has "$SCRATCH/logs/pass.log" "# backend: qemu-tcg" "log names the ba
 expect_file_has "$SCRATCH/logs/pass.log" "# command: timeout -k 5 90 qemu-system-x86_64" \
     "log holds the command line"
 expect_file_has "$SCRATCH/logs/pass.log" "ok 2 - fixture: second" "log holds the serial output"
-expect_file_has "$SCRATCH/logs/pass.log" "pass.flat --tap sel_a sel_b -excl" \
+expect_file_has "$SCRATCH/logs/pass.log" "pass.flat --tap --backend=qemu-tcg sel_a sel_b -excl" \
     "kernel gets --tap, -append args and test_args"
 
 rt ACCEL=tcg -- -v

@@ -7,6 +7,10 @@
 #include "x86/exceptions.hh"
 #include "x86/fault.hh"
 
+// Prints run statistics (a console line each) before the summary. This weak
+// default prints nothing; lib/x86/vmx/guest.cc overrides it with the VM-exit count.
+[[gnu::weak]] void report_run_stats() {}
+
 namespace {
 
 RunOptions g_options;
@@ -120,5 +124,6 @@ ExitStatus run_test_cases(Span<const TestCase> cases, int argc, char** argv)
             run_guarded(c);
         report_prefix_pop();
     }
+    report_run_stats();
     return report_summary();
 }

@@ -31,6 +31,8 @@ wildcards allowed; none = every entry not in group 'nodefault').
   -j N      run N entries in parallel (output stays in cfg order)
   -t        print one TAP13 stream for the whole run
   -l        list the selected entries and their backend instead of running
+  --junit FILE  also write a JUnit XML report to FILE (one testcase per
+            TAP line; see docs/junit.md)
 
 Environment:
   ACCEL      kvm, tcg or bochs (default: KVM where it works, else TCG;
@@ -49,7 +51,7 @@ deviations allowed), 1 something failed, 2 usage or configuration error.
 USAGE
 }
 
-VERBOSE=0 ALL=0 JOBS=1 TAP=0 LIST=0 GROUPS_SEL=""
+VERBOSE=0 ALL=0 JOBS=1 TAP=0 LIST=0 GROUPS_SEL="" JUNIT=""
 PATTERNS=()
 RUNTMP=""
 JOB_PIDS=()
@@ -62,6 +64,12 @@ parse_options() {
             PATTERNS+=("$@")
             break
         fi
+        case $1 in
+            --junit=?*) JUNIT=${1#--junit=}; shift; continue ;;
+            --junit)
+                [[ -n ${2:-} ]] || nvmx_die "option --junit needs a file name (see -h)"
+                JUNIT=$2; shift 2; continue ;;
+        esac
         [[ $1 == --?* ]] && nvmx_die "unknown option '$1' (see ./run_tests.sh -h)"
         OPTIND=1
         while getopts ":hvag:j:tl" opt; do
@@ -77,7 +85,11 @@ parse_options() {
                 t) TAP=1 ;;
                 l) LIST=1 ;;
                 :) nvmx_die "option -$OPTARG needs a value (see -h)" ;;
-                *) nvmx_die "unknown option '-$OPTARG' (see ./run_tests.sh -h)" ;;
+                *)
+                    # "--long" after short options: the outer loop takes it.
+                    [[ $OPTARG == - ]] && break
+                    nvmx_die "unknown option '-$OPTARG' (see ./run_tests.sh -h)"
+                    ;;
             esac
         done
         consumed=$((OPTIND - 1))
@@ -167,6 +179,7 @@ report_entry() {
     local -a cmd=("$NVMX_HOST_BIN/nvmx-tap" entry --state "$RUNTMP/state" --name "${E_NAME[i]}")
     ((TAP)) && cmd+=(--tap)
     ((VERBOSE)) && cmd+=(--verbose)
+    [[ -n $JUNIT ]] && cmd+=(--junit-part "$RUNTMP/junit.part")
     if [[ -n ${R_SKIP[i]} ]]; then
         cmd+=(--result skip --reason "${R_SKIP[i]}")
     else
@@ -233,6 +246,7 @@ main() {
     run_all
     local -a summary=("$NVMX_HOST_BIN/nvmx-tap" summary --state "$RUNTMP/state")
     ((TAP)) && summary+=(--tap)
+    [[ -n $JUNIT ]] && summary+=(--junit-part "$RUNTMP/junit.part" --junit "$JUNIT")
     "${summary[@]}" || rc=$?
     if ((VERBOSE)) && ((!TAP)); then
         printf '(%s entries in %s s, -j %s)\n' "${#SELECTED[@]}" "$(elapsed_s "$start" "$EPOCHREALTIME")" "$JOBS" >&2

@@ -9,7 +9,7 @@ HOST_TOOLS_CXXFLAGS = $(HOST_CXXFLAGS) -I tools
 
 NVMX_TOOLS_COMMON_SRCS := tools/common/strutil.cc
 NVMX_CFG_LIB_SRCS := tools/cfg/cfg.cc $(NVMX_TOOLS_COMMON_SRCS)
-NVMX_TAP_LIB_SRCS := tools/tap/tapmerge.cc $(NVMX_TOOLS_COMMON_SRCS)
+NVMX_TAP_LIB_SRCS := tools/tap/tapmerge.cc tools/tap/junit.cc $(NVMX_TOOLS_COMMON_SRCS)
 host_obj = $(patsubst %.cc,$(HOST_B)/%.o,$(1))
 
 # Objects of host sources (tools, host tests, lib/ code compiled for the host).

@@ -8,7 +8,8 @@
 # (both may be set in fragments included after this one).
 
 HOST_TEST_SRCS = $(sort $(wildcard tests/host/*_test.cc))
-HOST_TEST_TOOL_SRCS = tools/cfg/cfg.cc tools/tap/tapmerge.cc tools/common/strutil.cc
+HOST_TEST_TOOL_SRCS = tools/cfg/cfg.cc tools/tap/tapmerge.cc tools/tap/junit.cc \
+	tools/common/strutil.cc
 HOST_TEST_LIB_SRCS ?=
 HOST_TEST_CXXFLAGS ?=
 HOST_UNIT_TESTS := $(HOST_B)/unit-tests

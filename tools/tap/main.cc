@@ -3,7 +3,7 @@
 //
 //   nvmx-tap entry --state FILE [--tap] [--verbose] --name NAME
 //            --result ran|timeout|skip|error [--reason TEXT] [--timeout SECONDS]
-//            [--backend TEXT] [--log PATH] [--duration SECONDS]
+//            [--backend TEXT] [--log PATH] [--duration SECONDS] [--junit-part FILE]
 //       Reads PATH (the entry's log; only the lines between the serial
 //       markers count) for ran/timeout, prints the entry's TAP lines
 //       (--tap) or its human line(s), and updates FILE.
@@ -19,6 +19,7 @@
 #include <sstream>
 #include <string>
 
+#include "tap/junit.hh"
 #include "tap/tapmerge.hh"
 
 namespace {
@@ -30,8 +31,8 @@ int usage(const std::string& msg)
     std::cerr << "nvmx-tap: " << msg << "\n"
               << "usage: nvmx-tap entry --state FILE [--tap] [--verbose] --name NAME\n"
               << "                --result ran|timeout|skip|error [--reason TEXT] [--timeout S]\n"
-              << "                [--backend TEXT] [--log PATH] [--duration S]\n"
-              << "       nvmx-tap summary --state FILE [--tap]\n";
+              << "                [--backend TEXT] [--log PATH] [--duration S] [--junit-part FILE]\n"
+              << "       nvmx-tap summary --state FILE [--tap] [--junit-part FILE --junit OUT]\n";
     return 2;
 }
 
@@ -82,6 +83,17 @@ int main(int argc, char** argv)
     }
 
     if (cmd == "summary") {
+        if (opt.count("junit")) {
+            std::string suites;
+            if (opt.count("junit-part"))
+                read_file(opt["junit-part"], &suites); // none: no entry ran
+            std::ofstream j(opt["junit"], std::ios::trunc | std::ios::binary);
+            j << render_junit_document(totals, suites);
+            if (!j) {
+                std::cerr << "nvmx-tap: cannot write " << opt["junit"] << "\n";
+                return 2;
+            }
+        }
         std::cout << render_summary(totals, tap);
         return totals.counts.failed || totals.entries_failed ? 1 : 0;
     }
@@ -120,6 +132,14 @@ int main(int argc, char** argv)
         out = parse_kernel_output(text);
     }
     EntryReport report = evaluate(info, out);
+    if (opt.count("junit-part")) {
+        std::ofstream j(opt["junit-part"], std::ios::app | std::ios::binary);
+        j << render_junit_suite(report, out.tail);
+        if (!j) {
+            std::cerr << "nvmx-tap: cannot write " << opt["junit-part"] << "\n";
+            return 2;
+        }
+    }
     std::cout << (tap ? render_tap(report, totals) : render_human(report, verbose, totals));
     std::ofstream st(state_path, std::ios::trunc);
     st << totals_to_string(totals);

@@ -48,6 +48,7 @@ Case runner_case(const EntryInfo& info, bool ok, std::string_view what)
     Case c;
     c.ok = ok;
     c.desc = escape(info.name) + ": " + escape(what);
+    c.from_runner = true;
     return c;
 }
 
@@ -188,6 +189,9 @@ KernelOutput parse_kernel_output(std::string_view text)
     for (size_t i = begin; i < end; i++) {
         std::string line = printable(lines[i]);
         std::string_view t = trim(line);
+        if (out.tail.size() == kTailLines)
+            out.tail.erase(out.tail.begin());
+        out.tail.push_back(line);
         if (in_yaml) {
             out.cases.back().yaml.push_back(line);
             if (t == "...")

@@ -21,6 +21,7 @@ struct Case {
     std::string reason;               // directive text after SKIP/TODO
     std::vector<std::string> yaml;    // "  ---" ... "  ..." block, verbatim
     std::vector<std::string> comments_before; // comment texts, without "# "
+    bool from_runner = false;         // made by the runner (crash, timeout, ...)
     Kind kind() const;
 };
 
@@ -40,7 +41,10 @@ struct KernelOutput {
     std::optional<std::string> bail_out; // text after "Bail out!"
     std::string last_line;               // last non-empty line before EXIT
     std::vector<std::string> backend_errors; // "BACKEND-ERROR: x" after kSerialEnd
+    std::vector<std::string> tail;       // last kTailLines serial lines (log excerpt)
 };
+
+inline constexpr size_t kTailLines = 20;
 
 // Parses a kernel's serial output. When the text holds the runner's log
 // markers (kSerialBegin / kSerialEnd lines), only the lines between them are

@@ -113,6 +113,8 @@ bool expect_exit(const RunResult& r, ExitReason reason, Here fmt, const Args&...
     bool pass = r.exited(reason);
     Diagnostic d{exp, r.describe()};
     report_result(pass ? Outcome::Pass : Outcome::Fail, name, nullptr, &d, fmt.file, fmt.line);
+    if (!pass && r.status != RunStatus::VmFail)
+        print_exit_info(r.exit);
     return pass;
 }
 
@@ -125,5 +127,7 @@ bool expect_done(const RunResult& r, Here fmt, const Args&... args)
     Diagnostic d{"guest function returned", r.describe()};
     bool pass = r.done();
     report_result(pass ? Outcome::Pass : Outcome::Fail, name, nullptr, &d, fmt.file, fmt.line);
+    if (!pass && r.status != RunStatus::VmFail)
+        print_exit_info(r.exit);
     return pass;
 }

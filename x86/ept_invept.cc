@@ -458,7 +458,6 @@ void test_remap_ro_to_ro_new_frame() { run_remap(remap_ro_ro_new, R); }
 
 // ---- requirements ----------------------------------------------------------
 
-const char* needs_vmx() { return vmx_unavailable_reason(); }
 const char* needs_invept()
 {
     if (const char* why = ept_unavailable_reason())
@@ -485,7 +484,7 @@ const char* needs_no_invept()
 }
 
 constexpr TestCase kCases[] = {
-    {"invept_outside_vmx", test_invept_outside_vmx, needs_vmx},
+    {"invept_outside_vmx", test_invept_outside_vmx, vmx_unavailable_reason},
     {"invept_types", test_invept_types, needs_invept},
     {"invept_bad_eptp", test_invept_bad_eptp, needs_invept},
     {"invept_no_current_vmcs", test_invept_no_current_vmcs, needs_invept},

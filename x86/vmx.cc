@@ -40,8 +40,6 @@ bool expect_result(VmxResult got, VmxResult want, Here fmt)
     return pass;
 }
 
-const char* needs_vmx() { return vmx_unavailable_reason(); }
-
 // IA32_FEATURE_CONTROL: locked with VMXON outside SMX once VMX is prepared (SDM 24.7).
 void test_feature_control()
 {
@@ -380,18 +378,18 @@ void test_null_guest()
 }
 
 constexpr TestCase kCases[] = {
-    {"feature_control", test_feature_control, needs_vmx},
-    {"caps_basic", test_caps_basic, needs_vmx},
-    {"caps_controls", test_caps_controls, needs_vmx},
-    {"caps_misc", test_caps_misc, needs_vmx},
-    {"caps_ept_vpid", test_caps_ept_vpid, needs_vmx},
-    {"vmxon", test_vmxon, needs_vmx},
-    {"vmxoff", test_vmxoff, needs_vmx},
-    {"vmclear", test_vmclear, needs_vmx},
-    {"vmptrld", test_vmptrld, needs_vmx},
-    {"vmcs_fields", test_vmcs_fields, needs_vmx},
-    {"launch_state", test_launch_state, needs_vmx},
-    {"null_guest", test_null_guest, needs_vmx},
+    {"feature_control", test_feature_control, vmx_unavailable_reason},
+    {"caps_basic", test_caps_basic, vmx_unavailable_reason},
+    {"caps_controls", test_caps_controls, vmx_unavailable_reason},
+    {"caps_misc", test_caps_misc, vmx_unavailable_reason},
+    {"caps_ept_vpid", test_caps_ept_vpid, vmx_unavailable_reason},
+    {"vmxon", test_vmxon, vmx_unavailable_reason},
+    {"vmxoff", test_vmxoff, vmx_unavailable_reason},
+    {"vmclear", test_vmclear, vmx_unavailable_reason},
+    {"vmptrld", test_vmptrld, vmx_unavailable_reason},
+    {"vmcs_fields", test_vmcs_fields, vmx_unavailable_reason},
+    {"launch_state", test_launch_state, vmx_unavailable_reason},
+    {"null_guest", test_null_guest, vmx_unavailable_reason},
 };
 
 } // namespace

@@ -18,8 +18,6 @@ namespace {
 
 using F = VmcsField;
 using E = VmxInsnError;
-const char* needs_vmx() { return vmx_unavailable_reason(); }
-
 enum class Expect : u8 { ControlFail, HostFail, GuestFail };
 
 // One rule: how to break the VMCS, and what the SDM says VM entry does.
@@ -226,8 +224,8 @@ void test_baseline()
 }
 
 constexpr TestCase kCases[] = {
-    {"baseline", test_baseline, needs_vmx},
-    {"entry_rules", test_entry_rules, needs_vmx},
+    {"baseline", test_baseline, vmx_unavailable_reason},
+    {"entry_rules", test_entry_rules, vmx_unavailable_reason},
 };
 
 } // namespace

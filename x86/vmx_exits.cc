@@ -19,8 +19,6 @@
 namespace {
 
 using F = VmcsField;
-const char* needs_vmx() { return vmx_unavailable_reason(); }
-
 // Values L2 reports back through memory shared with L1 (identity-mapped).
 volatile u64 g_l2_out[8];
 
@@ -532,18 +530,18 @@ void test_timeout_safety_net()
 }
 
 constexpr TestCase kCases[] = {
-    {"vmcall", test_vmcall, needs_vmx},
-    {"cpuid", test_cpuid, needs_vmx},
-    {"hlt", test_hlt, needs_vmx},
-    {"rdtsc", test_rdtsc, needs_vmx},
-    {"rdtscp", test_rdtscp, needs_vmx},
-    {"cr3", test_cr3, needs_vmx},
-    {"cr_shadows", test_cr_shadows, needs_vmx},
-    {"io_bitmap", test_io, needs_vmx},
-    {"msr_bitmap", test_msr_bitmap, needs_vmx},
-    {"exception_bitmap", test_exception_bitmap, needs_vmx},
-    {"preemption_timer", test_preemption_timer, needs_vmx},
-    {"timeout_safety_net", test_timeout_safety_net, needs_vmx},
+    {"vmcall", test_vmcall, vmx_unavailable_reason},
+    {"cpuid", test_cpuid, vmx_unavailable_reason},
+    {"hlt", test_hlt, vmx_unavailable_reason},
+    {"rdtsc", test_rdtsc, vmx_unavailable_reason},
+    {"rdtscp", test_rdtscp, vmx_unavailable_reason},
+    {"cr3", test_cr3, vmx_unavailable_reason},
+    {"cr_shadows", test_cr_shadows, vmx_unavailable_reason},
+    {"io_bitmap", test_io, vmx_unavailable_reason},
+    {"msr_bitmap", test_msr_bitmap, vmx_unavailable_reason},
+    {"exception_bitmap", test_exception_bitmap, vmx_unavailable_reason},
+    {"preemption_timer", test_preemption_timer, vmx_unavailable_reason},
+    {"timeout_safety_net", test_timeout_safety_net, vmx_unavailable_reason},
 };
 
 } // namespace

@@ -34,6 +34,14 @@ VmxResult outcome(u8 cf, u8 zf)
                  : "cc", "memory");                                                                \
     return outcome(cf, zf)
 
+// An instruction without operands (VMXOFF, VMLAUNCH, VMRESUME, VMCALL).
+#define VMX_OP_NONE(insn)                                                                          \
+    u8 cf = 0, zf = 0;                                                                             \
+    fixup_arm();                                                                                   \
+    asm volatile("1: " insn "\n2:\n\t" NVMX_EX_TABLE_ENTRY "setc %0\n\tsetz %1"                  \
+                 : "=q"(cf), "=q"(zf)::"cc", "memory");                                            \
+    return outcome(cf, zf)
+
 } // namespace
 
 const char* VmxResult::describe(char* buf, usize size) const
@@ -89,13 +97,7 @@ VmxResult vmptrst(PhysAddr* out)
     return outcome(cf, zf);
 }
 
-VmxResult vmxoff()
-{
-    u8 cf = 0, zf = 0;
-    fixup_arm();
-    asm volatile("1: vmxoff\n2:\n\t" NVMX_EX_TABLE_ENTRY "setc %0\n\tsetz %1" : "=q"(cf), "=q"(zf)::"cc", "memory");
-    return outcome(cf, zf);
-}
+VmxResult vmxoff() { VMX_OP_NONE("vmxoff"); }
 
 VmxResult vmread(u32 field, u64* out)
 {
@@ -149,21 +151,9 @@ VmxResult invvpid(u64 type, u16 vpid, u64 linear)
     return outcome(cf, zf);
 }
 
-VmxResult vmlaunch_expect_fail()
-{
-    u8 cf = 0, zf = 0;
-    fixup_arm();
-    asm volatile("1: vmlaunch\n2:\n\t" NVMX_EX_TABLE_ENTRY "setc %0\n\tsetz %1" : "=q"(cf), "=q"(zf)::"cc", "memory");
-    return outcome(cf, zf);
-}
+VmxResult vmlaunch_expect_fail() { VMX_OP_NONE("vmlaunch"); }
 
-VmxResult vmresume_expect_fail()
-{
-    u8 cf = 0, zf = 0;
-    fixup_arm();
-    asm volatile("1: vmresume\n2:\n\t" NVMX_EX_TABLE_ENTRY "setc %0\n\tsetz %1" : "=q"(cf), "=q"(zf)::"cc", "memory");
-    return outcome(cf, zf);
-}
+VmxResult vmresume_expect_fail() { VMX_OP_NONE("vmresume"); }
 
 VmxResult vmfunc(u32 leaf, u32 index)
 {
@@ -176,10 +166,4 @@ VmxResult vmfunc(u32 leaf, u32 index)
     return outcome(cf, zf);
 }
 
-VmxResult vmcall_root()
-{
-    u8 cf = 0, zf = 0;
-    fixup_arm();
-    asm volatile("1: vmcall\n2:\n\t" NVMX_EX_TABLE_ENTRY "setc %0\n\tsetz %1" : "=q"(cf), "=q"(zf)::"cc", "memory");
-    return outcome(cf, zf);
-}
+VmxResult vmcall_root() { VMX_OP_NONE("vmcall"); }

@@ -16,6 +16,8 @@ source "$NVMX_ROOT/scripts/runner-cfg.sh"
 source "$NVMX_ROOT/scripts/runner-backend.sh"
 # shellcheck source=scripts/runner-exec.sh
 source "$NVMX_ROOT/scripts/runner-exec.sh"
+# shellcheck source=scripts/stacks.sh
+source "$NVMX_ROOT/scripts/stacks.sh"
 
 usage() {
     cat <<USAGE
@@ -33,6 +35,9 @@ wildcards allowed; none = every entry not in group 'nodefault').
   -l        list the selected entries and their backend instead of running
   --junit FILE  also write a JUnit XML report to FILE (one testcase per
             TAP line; see docs/junit.md)
+  --coverage DIR  coverage build (./configure --enable-coverage): turn the
+            counters the kernels send into DIR/index.html and
+            DIR/coverage.info (lcov; see docs/coverage.md)
 
 Environment:
   ACCEL      kvm, tcg or bochs (default: KVM where it works, else TCG;
@@ -52,6 +57,7 @@ USAGE
 }
 
 VERBOSE=0 ALL=0 JOBS=1 TAP=0 LIST=0 GROUPS_SEL="" JUNIT=""
+COVERAGE_DIR=""
 PATTERNS=()
 RUNTMP=""
 JOB_PIDS=()
@@ -69,6 +75,10 @@ parse_options() {
             --junit)
                 [[ -n ${2:-} ]] || nvmx_die "option --junit needs a file name (see -h)"
                 JUNIT=$2; shift 2; continue ;;
+            --coverage=?*) COVERAGE_DIR=${1#--coverage=}; shift; continue ;;
+            --coverage)
+                [[ -n ${2:-} ]] || nvmx_die "option --coverage needs a directory (see -h)"
+                COVERAGE_DIR=$2; shift 2; continue ;;
         esac
         [[ $1 == --?* ]] && nvmx_die "unknown option '$1' (see ./run_tests.sh -h)"
         OPTIND=1
@@ -107,11 +117,25 @@ parse_options() {
     GROUPS_SEL=${GROUPS_SEL# }
 }
 
+# coverage_report: scripts/coverage.sh over the logs of the entries that ran.
+coverage_report() {
+    local i
+    local -a logs=()
+    for i in "${SELECTED[@]}"; do
+        [[ -z ${R_SKIP[i]} ]] && logs+=("$LOGDIR/${E_NAME[i]}.log")
+    done
+    ((${#logs[@]})) || { printf '%s: --coverage: no entry ran\n' "$PROG" >&2; return 1; }
+    "$NVMX_ROOT/scripts/coverage.sh" -q -o "$COVERAGE_DIR" "${logs[@]}"
+}
+
 check_env() {
     case ${ACCEL:-} in
         "" | kvm | tcg | bochs) ;;
         *) nvmx_die "ACCEL must be kvm, tcg or bochs, not '$ACCEL'" ;;
     esac
+    if [[ -n $COVERAGE_DIR ]] && ! grep -qx 'COVERAGE := yes' "$NVMX_ROOT/config.mak" 2>/dev/null; then
+        nvmx_die "--coverage needs a coverage build: ./configure --enable-coverage && make"
+    fi
     if [[ -n ${TIMEOUT:-} ]] && ! [[ $TIMEOUT =~ ^[0-9]+$ ]]; then
         nvmx_die "TIMEOUT must be a number of seconds, not '$TIMEOUT'"
     fi
@@ -248,6 +272,9 @@ main() {
     ((TAP)) && summary+=(--tap)
     [[ -n $JUNIT ]] && summary+=(--junit-part "$RUNTMP/junit.part" --junit "$JUNIT")
     "${summary[@]}" || rc=$?
+    if [[ -n $COVERAGE_DIR ]] && ! coverage_report; then
+        ((rc)) || rc=1
+    fi
     if ((VERBOSE)) && ((!TAP)); then
         printf '(%s entries in %s s, -j %s)\n' "${#SELECTED[@]}" "$(elapsed_s "$start" "$EPOCHREALTIME")" "$JOBS" >&2
     fi

@@ -89,6 +89,8 @@ run_entry() {
             cat "$backend_out"
         fi
     } >>"$log"
+    # Frames of "STACK:" lines (scripts/stacks.sh), from the kernel's .elf.
+    stacks_symbolize "$log" "${kernel%.flat}.elf"
     if [[ -e $serial.bochs ]]; then
         mv -f "$serial.bochs" "$LOGDIR/$name.bochs.log"
     fi

@@ -230,3 +230,32 @@ TEST(TapYaml, Quotes)
     EXPECT_EQ(yaml_quote("it's"), "'it''s'");
     EXPECT_EQ(yaml_quote("a\x01" "b"), "'a?b'");
 }
+
+TEST(TapRender, VerboseShowsBacktracesOfFailures)
+{
+    const char* serial = "TAP version 13\n"
+                         "# Unhandled exception 14 (#PF)\n"
+                         "# STACK: 0x401000 0x402000\n"
+                         "#   #0 0x401000 f() at x86/a.cc:3\n"
+                         "#   (inlined by) g() at x86/a.cc:9\n"
+                         "# #1 0x402000 h() at lib/b.cc:7\n"
+                         "not ok 1 - a: dies\n"
+                         "# STACK: 0x401000\n"
+                         "ok 2 - a: fine\n"
+                         "1..2\n"
+                         "EXIT: STATUS=1\n";
+    Totals t;
+    std::string s = render_human(run("st", serial), true, t);
+    EXPECT_NE(s.find("  FAIL: st: a: dies\n    STACK: 0x401000 0x402000\n"
+                     "    #0 0x401000 f() at x86/a.cc:3\n    (inlined by) g() at x86/a.cc:9\n"
+                     "    #1 0x402000 h() at lib/b.cc:7\n  PASS: st: a: fine\n"),
+              std::string::npos)
+        << s;
+    EXPECT_EQ(s.find("Unhandled"), std::string::npos) << s;
+
+    // A crash: the dump after the last result goes with the crash case.
+    s = render_human(run("cr", "TAP version 13\nok 1 - a\n# STACK: 0x401000\n# #0 0x401000 f() at x.cc:1\n"),
+                     true, t);
+    EXPECT_NE(s.find("crash (no EXIT line; see logs/cr.log)\n"), std::string::npos) << s;
+    EXPECT_NE(s.find("    STACK: 0x401000\n    #0 0x401000 f() at x.cc:1\n"), std::string::npos) << s;
+}

@@ -187,6 +187,10 @@ KernelOutput parse_kernel_output(std::string_view text)
     std::vector<std::string> pending;
     bool in_yaml = false;
     for (size_t i = begin; i < end; i++) {
+        // The coverage stream of a coverage build (lib/coverage.cc) is data
+        // for scripts/coverage.sh, not kernel output.
+        if (starts_with(lines[i], "# GCOV"))
+            continue;
         std::string line = printable(lines[i]);
         std::string_view t = trim(line);
         if (out.tail.size() == kTailLines)
@@ -436,6 +440,17 @@ std::string render_tap(const EntryReport& r, Totals& t)
     return s;
 }
 
+std::vector<std::string> stack_comments(const std::vector<std::string>& comments)
+{
+    std::vector<std::string> out;
+    for (const std::string& c : comments) {
+        bool frame = c.size() > 1 && c[0] == '#' && c[1] >= '0' && c[1] <= '9';
+        if (starts_with(c, "STACK: ") || frame || starts_with(c, "(inlined by) "))
+            out.push_back(c);
+    }
+    return out;
+}
+
 std::string render_human(const EntryReport& r, bool verbose, Totals& t)
 {
     static constexpr const char* kVerdict[] = {"PASS", "FAIL", "SKIP"};
@@ -455,6 +470,10 @@ std::string render_human(const EntryReport& r, bool verbose, Totals& t)
             s += "\n";
             for (auto& y : c.yaml)
                 s += "  " + y + "\n";
+            // Backtraces (symbolized by scripts/stacks.sh) of a failure.
+            if (c.kind() == Kind::Fail)
+                for (auto& l : stack_comments(c.from_runner ? r.trailing_comments : c.comments_before))
+                    s += "    " + l + "\n";
         }
     }
     account(r, t);

@@ -103,6 +103,11 @@ std::optional<Totals> totals_from_string(std::string_view s);
 std::string render_tap(const EntryReport& r, Totals& t);
 std::string render_human(const EntryReport& r, bool verbose, Totals& t);
 
+// The backtrace comments among a case's comments: "STACK: ..." and the frame
+// lines scripts/stacks.sh adds ("#0 0x... f() at file:line", "(inlined by) ...").
+// render_human shows them under a failing case in verbose mode.
+std::vector<std::string> stack_comments(const std::vector<std::string>& comments);
+
 // TAP: "1..N" and "# XFAIL: ..."; human: "XFAIL: ..." (only when there are
 // known deviations); both end with "SUMMARY: N passed, M failed, K skipped".
 std::string render_summary(const Totals& t, bool tap);

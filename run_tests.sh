@@ -18,6 +18,8 @@ source "$NVMX_ROOT/scripts/runner-backend.sh"
 source "$NVMX_ROOT/scripts/runner-exec.sh"
 # shellcheck source=scripts/stacks.sh
 source "$NVMX_ROOT/scripts/stacks.sh"
+# shellcheck source=scripts/progress.sh
+source "$NVMX_ROOT/scripts/progress.sh"
 
 usage() {
     cat <<USAGE
@@ -48,6 +50,8 @@ Environment:
              (default: corei7_skylake_x)
   TIMEOUT    per-entry timeout in seconds for every entry (0: none)
   NVMX_CFG   test list to read (default: x86/unittests.cfg)
+  NVMX_PROGRESS  0: no live progress line, 1: always (default: only
+             when stdout is a terminal and -t is not given)
   NVMX_LOGDIR  log directory (default: logs; the previous run's goes to
              <dir>.old)
 
@@ -235,13 +239,16 @@ run_all() {
         done
         i=${SELECTED[next_print]}
         if [[ -n ${R_SKIP[i]} || -e $RUNTMP/$i.done ]]; then
+            progress_clear
             report_entry "$i"
             next_print=$((next_print + 1))
             continue
         fi
+        progress_show "$((next_print + 1))" "$n" "${E_NAME[i]}" "$((launched - done_count))"
         sleep 0.05
         done_count=$(find "$RUNTMP" -maxdepth 1 -name '*.done' | wc -l)
     done
+    progress_clear
     wait
 }
 
@@ -266,6 +273,7 @@ main() {
     trap 'exit 130' INT
     trap 'exit 143' TERM
     ((TAP)) && printf 'TAP version 13\n'
+    progress_init "$TAP"
     local start=$EPOCHREALTIME rc=0
     run_all
     local -a summary=("$NVMX_HOST_BIN/nvmx-tap" summary --state "$RUNTMP/state")

@@ -17,7 +17,13 @@ KERNEL_LDFLAGS := -nostdlib -static -no-pie -z max-page-size=4096 \
 	-T lib/x86/flat.lds
 
 ifeq ($(COVERAGE),yes)
-KERNEL_CXXFLAGS += --coverage -fprofile-info-section -fprofile-update=single
+COVERAGE_FLAGS := --coverage -fprofile-info-section -fprofile-update=single
+KERNEL_CXXFLAGS += $(COVERAGE_FLAGS) -DNVMX_COVERAGE
+# Only __gcov_info_to_gcda is pulled in (lib/coverage.cc provides the rest).
+KERNEL_LIBGCOV := $(shell $(CXX) -print-file-name=libgcov.a)
+# Linked before lib.a so that its strong coverage_dump() replaces the weak
+# one in lib/x86/exit.cc (an archive member is never pulled in for that).
+KERNEL_COVERAGE_OBJS := $(B)/lib/coverage.o
 endif
 
 LIB_CXX_SRCS := $(shell find lib -name '*.cc' | sort)
@@ -39,14 +45,17 @@ $(B)/%.o: %.S config.mak
 	@mkdir -p $(dir $@)
 	$(CXX) $(KERNEL_ASFLAGS) -c -o $@ $<
 
+# The dumper itself is not instrumented: its counters would change while sent.
+$(B)/lib/coverage.o: KERNEL_CXXFLAGS := $(filter-out $(COVERAGE_FLAGS),$(KERNEL_CXXFLAGS))
+
 $(B)/lib.a: $(LIB_OBJS)
 	@rm -f $@
 	$(CROSS_PREFIX)ar rcs $@ $^
 
 # The 64-bit ELF keeps symbols for addr2line; QEMU's multiboot loader wants
 # a 32-bit ELF, hence the objcopy to elf32-i386 for the .flat.
-x86/%.elf: $(B)/x86/%.o $(B)/lib.a lib/x86/flat.lds
-	$(LD) $(KERNEL_LDFLAGS) -o $@ $(B)/x86/$*.o $(B)/lib.a $(KERNEL_LIBGCOV)
+x86/%.elf: $(B)/x86/%.o $(KERNEL_COVERAGE_OBJS) $(B)/lib.a lib/x86/flat.lds
+	$(LD) $(KERNEL_LDFLAGS) -o $@ $(B)/x86/$*.o $(KERNEL_COVERAGE_OBJS) $(B)/lib.a $(KERNEL_LIBGCOV)
 
 x86/%.flat: x86/%.elf
 	$(OBJCOPY) -O elf32-i386 $< $@

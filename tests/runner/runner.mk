@@ -8,7 +8,7 @@ RUNNER_FIXTURES := $(patsubst tests/runner/fixtures/%.S,$(B)/runner/fixtures/%.f
 RUNNER_TESTS := $(sort $(wildcard tests/runner/test-*.sh))
 RUNNER_SHELL_FILES := run_tests.sh scripts/common.sh scripts/backend-qemu.sh \
 	$(wildcard scripts/runner-*.sh) scripts/stacks.sh scripts/progress.sh scripts/coverage.sh \
-	scripts/mkstandalone.sh .ci/run tests/runner/lib.sh $(RUNNER_TESTS)
+	scripts/mkstandalone.sh scripts/bench.sh .ci/run tests/runner/lib.sh $(RUNNER_TESTS)
 PROVE_JOBS ?= 2
 
 $(B)/runner/fixtures/%.o: tests/runner/fixtures/%.S tools/probe/mini.inc

@@ -27,15 +27,10 @@ source "$NVMX_ROOT/scripts/runner-exec.sh"
 
 # The generated script's own logic (the backends are pasted in before it).
 standalone_main() {
+    # quote_cmd (used by qemu_run) comes from scripts/common.sh as it is.
+    printf '# quote_cmd: from scripts/common.sh.\n'
+    declare -f quote_cmd
     cat <<'MAIN'
-# quote_cmd: as in scripts/common.sh (used by qemu_run).
-quote_cmd() {
-    local out="" a
-    for a in "$@"; do
-        out+="${out:+ }$(printf '%q' "$a")"
-    done
-    printf '%s\n' "$out"
-}
 
 sa_skip() {
     printf 'TAP version 13\n1..0 # SKIP %s\nSUMMARY: %s: SKIP (%s)\n' "$1" "$NAME" "$1"

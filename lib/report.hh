@@ -37,33 +37,54 @@ const char* report_format_name(char* buf, usize size, const char* fmt, const Arg
 
 constexpr usize REPORT_NAME_MAX = 256;
 
+// PASS/FAIL, or XPASS/XFAIL when the check hits a known deviation.
+constexpr Outcome check_outcome(bool pass, const char* deviation)
+{
+    if (deviation)
+        return pass ? Outcome::XPass : Outcome::XFail;
+    return pass ? Outcome::Pass : Outcome::Fail;
+}
+
+// The one primitive behind every pass/fail check: reports pass as PASS/FAIL
+// (XPASS/XFAIL with a deviation, see errata.hh), showing diag (may be null)
+// on failure. Returns pass.
+template <class... Args>
+bool report_check(bool pass, const Diagnostic* diag, const char* deviation, Here fmt, const Args&... args)
+{
+    char name[REPORT_NAME_MAX];
+    report_format_name(name, sizeof(name), fmt.fmt, args...);
+    report_result(check_outcome(pass, deviation), name, deviation, diag, fmt.file, fmt.line);
+    return pass;
+}
+
 // One check: PASS when pass is true, FAIL otherwise. Returns pass.
 template <class... Args>
 bool report(bool pass, Here fmt, const Args&... args)
 {
-    char name[REPORT_NAME_MAX];
-    report_format_name(name, sizeof(name), fmt.fmt, args...);
-    report_result(pass ? Outcome::Pass : Outcome::Fail, name, nullptr, nullptr, fmt.file, fmt.line);
-    return pass;
+    return report_check(pass, nullptr, nullptr, fmt, args...);
 }
 
 // One check comparing two integers; a failure shows both in hex.
 template <class... Args>
 bool report_eq(u64 actual, u64 expected, Here fmt, const Args&... args)
 {
-    char name[REPORT_NAME_MAX], exp[32], act[32];
-    report_format_name(name, sizeof(name), fmt.fmt, args...);
+    char exp[32], act[32];
     snformat(exp, sizeof(exp), "%#lx", expected);
     snformat(act, sizeof(act), "%#lx", actual);
     Diagnostic d{exp, act};
-    bool pass = actual == expected;
-    report_result(pass ? Outcome::Pass : Outcome::Fail, name, nullptr, &d, fmt.file, fmt.line);
-    return pass;
+    return report_check(actual == expected, &d, nullptr, fmt, args...);
 }
 
 // One check whose expected and actual values are strings.
 template <class... Args>
-bool report_streq(const char* actual, const char* expected, Here fmt, const Args&... args);
+bool report_streq(const char* actual, const char* expected, Here fmt, const Args&... args)
+{
+    const char *a = actual, *e = expected;
+    while (*a && *a == *e)
+        a++, e++;
+    Diagnostic d{expected, actual};
+    return report_check(*a == *e, &d, nullptr, fmt, args...);
+}
 
 // A check that cannot run here, with the reason (a missing capability...).
 template <class... Args>
@@ -80,12 +101,7 @@ void report_skip(const char* reason, Here fmt, const Args&... args)
 template <class... Args>
 bool report_xfail(const char* deviation, bool pass, Here fmt, const Args&... args)
 {
-    char name[REPORT_NAME_MAX];
-    report_format_name(name, sizeof(name), fmt.fmt, args...);
-    Outcome o = !deviation ? (pass ? Outcome::Pass : Outcome::Fail)
-                           : (pass ? Outcome::XPass : Outcome::XFail);
-    report_result(o, name, deviation, nullptr, fmt.file, fmt.line);
-    return pass;
+    return report_check(pass, nullptr, deviation, fmt, args...);
 }
 
 // The test or its setup is broken (not the hypervisor): counted as a failure.
@@ -109,18 +125,3 @@ unsigned report_count();
 
 // Prints the plan (TAP) and the SUMMARY line; returns the exit status.
 [[nodiscard]] ExitStatus report_summary();
-
-template <class... Args>
-bool report_streq(const char* actual, const char* expected, Here fmt, const Args&... args)
-{
-    char name[REPORT_NAME_MAX];
-    report_format_name(name, sizeof(name), fmt.fmt, args...);
-    bool pass = true;
-    const char *a = actual, *e = expected;
-    while (*a && *a == *e)
-        a++, e++;
-    pass = *a == *e;
-    Diagnostic d{expected, actual};
-    report_result(pass ? Outcome::Pass : Outcome::Fail, name, nullptr, &d, fmt.file, fmt.line);
-    return pass;
-}

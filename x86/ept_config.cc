@@ -112,16 +112,14 @@ void check_read(const Probe& p, u64 expect, Here fmt, const Args&... args)
 {
     if (!p.ran)
         return;
-    char name[REPORT_NAME_MAX], exp[40], act[96];
-    report_format_name(name, sizeof(name), fmt.fmt, args...);
+    char exp[40], act[96];
     snformat(exp, sizeof(exp), "read %#lx", expect);
     if (p.r.done())
         snformat(act, sizeof(act), "read %#lx", p.value);
     else
         snformat(act, sizeof(act), "%s", p.r.describe());
     Diagnostic d{exp, act};
-    bool pass = p.r.done() && p.value == expect;
-    report_result(pass ? Outcome::Pass : Outcome::Fail, name, nullptr, &d, fmt.file, fmt.line);
+    report_check(p.r.done() && p.value == expect, &d, nullptr, fmt, args...);
 }
 
 // One check: the write completed without an exit and reached host address pa.
@@ -130,8 +128,7 @@ void check_write(const Probe& p, PhysAddr pa, const char* name)
     if (!p.ran)
         return;
     Diagnostic d{"write reaches the host page", p.r.done() ? "the host page is unchanged" : p.r.describe()};
-    bool pass = p.r.done() && *phys_to_ptr<u64>(pa) == WRITE_VALUE;
-    report_result(pass ? Outcome::Pass : Outcome::Fail, name, nullptr, &d, __FILE__, __LINE__);
+    report_check(p.r.done() && *phys_to_ptr<u64>(pa) == WRITE_VALUE, &d, nullptr, "%s", name);
 }
 
 // An EPT misconfiguration at gpa: the exit, then its guest-physical address.
@@ -342,14 +339,11 @@ void check_eptp(const char* name, Mutate mutate)
         expect_done(r, "%s: valid, the guest enters and returns", name);
         return;
     }
-    bool pass = r.status == RunStatus::VmFail &&
-                r.vmfail.is_fail_valid(static_cast<u32>(VmxInsnError::ENTRY_INVALID_CONTROL_FIELD));
-    char full[REPORT_NAME_MAX];
-    snformat(full, sizeof(full), "%s: VMLAUNCH fails with VMfailValid(7)", name);
     char exp[64];
     snformat(exp, sizeof(exp), "VMfailValid(7) for EPTP %#lx", eptp);
     Diagnostic d{exp, r.describe()};
-    report_result(pass ? Outcome::Pass : Outcome::Fail, full, nullptr, &d, __FILE__, __LINE__);
+    report_check(r.vmfail_valid(VmxInsnError::ENTRY_INVALID_CONTROL_FIELD), &d, nullptr,
+                 "%s: VMLAUNCH fails with VMfailValid(7)", name);
 }
 
 // Expect: the EPTP the harness builds enters; walk memory types other than

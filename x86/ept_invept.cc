@@ -17,6 +17,7 @@
 #include "x86/fault.hh"
 #include "x86/vmx/caps.hh"
 #include "x86/vmx/ept_harness.hh"
+#include "x86/vmx/expect.hh"
 #include "x86/vmx/vmcs.hh"
 #include "x86/vmx/vmx_on.hh"
 
@@ -29,17 +30,6 @@ constexpr u64 NEW_VALUE = 0x5555aaaa5555aaaaull; // what L2 writes
 constexpr u64 OFFSET = 0x80;                     // where L2 accesses in the page
 constexpr u32 ERR_INVALID_OPERAND = static_cast<u32>(VmxInsnError::INVALID_INVEPT_INVVPID_OPERAND);
 
-// One check that got is the VMX outcome want.
-template <class... Args>
-bool expect_vmx(VmxResult got, VmxResult want, Here fmt, const Args&... args)
-{
-    char name[REPORT_NAME_MAX];
-    report_format_name(name, sizeof(name), fmt.fmt, args...);
-    Diagnostic d{vmx_result_str(want), vmx_result_str(got)};
-    bool pass = got == want;
-    report_result(pass ? Outcome::Pass : Outcome::Fail, name, nullptr, &d, fmt.file, fmt.line);
-    return pass;
-}
 
 const VmxResult kFail28 = VmxResult::fail_valid(ERR_INVALID_OPERAND);
 const VmxResult kUD = VmxResult::faulted(Fault(vec::UD, 0));

@@ -9,6 +9,7 @@
 #include "x86/arch/msr.hh"
 #include "x86/cpu.hh"
 #include "x86/vmx/caps.hh"
+#include "x86/vmx/expect.hh"
 #include "x86/vmx/guest.hh"
 #include "x86/vmx/l2.hh"
 #include "x86/vmx/vmcs.hh"
@@ -29,16 +30,6 @@ struct VmxPage {
     ~VmxPage() { free_page(pa); }
 };
 
-// Expect one VMX outcome.
-bool expect_result(VmxResult got, VmxResult want, Here fmt)
-{
-    char name[REPORT_NAME_MAX];
-    report_format_name(name, sizeof(name), fmt.fmt);
-    Diagnostic d{vmx_result_str(want), vmx_result_str(got)};
-    bool pass = got == want;
-    report_result(pass ? Outcome::Pass : Outcome::Fail, name, nullptr, &d, fmt.file, fmt.line);
-    return pass;
-}
 
 // IA32_FEATURE_CONTROL: locked with VMXON outside SMX once VMX is prepared (SDM 24.7).
 void test_feature_control()
@@ -147,27 +138,27 @@ void test_vmxon()
     VmxPage region;
     u64 cr4v = read_cr4();
     write_cr4(cr4v & ~cr4::VMXE);
-    expect_result(vmxon(region.pa), VmxResult::faulted(Fault(vec::UD, 0)), "CR4.VMXE=0: #UD");
+    expect_vmx(vmxon(region.pa), VmxResult::faulted(Fault(vec::UD, 0)), "CR4.VMXE=0: #UD");
     write_cr4(cr4v);
     u64 cr0v = read_cr0();
     write_cr0(cr0v & ~cr0::NE);
-    expect_result(vmxon(region.pa), VmxResult::faulted(Fault(vec::GP, 0)), "CR0.NE=0 (FIXED0): #GP(0)");
+    expect_vmx(vmxon(region.pa), VmxResult::faulted(Fault(vec::GP, 0)), "CR0.NE=0 (FIXED0): #GP(0)");
     write_cr0(cr0v);
-    expect_result(vmxon_raw(region.pa.raw() + 8), VmxResult::fail_invalid(), "unaligned region: VMfailInvalid");
-    expect_result(vmxon_raw(beyond_maxphyaddr()), VmxResult::fail_invalid(), "beyond MAXPHYADDR: VMfailInvalid");
+    expect_vmx(vmxon_raw(region.pa.raw() + 8), VmxResult::fail_invalid(), "unaligned region: VMfailInvalid");
+    expect_vmx(vmxon_raw(beyond_maxphyaddr()), VmxResult::fail_invalid(), "beyond MAXPHYADDR: VMfailInvalid");
     *phys_to_ptr<u32>(region.pa) = vmx_caps().revision() ^ 1;
-    expect_result(vmxon(region.pa), VmxResult::fail_invalid(), "wrong revision id: VMfailInvalid");
+    expect_vmx(vmxon(region.pa), VmxResult::fail_invalid(), "wrong revision id: VMfailInvalid");
     *phys_to_ptr<u32>(region.pa) = vmx_caps().revision();
-    expect_result(vmxon(region.pa), VmxResult::success(), "valid region: success");
+    expect_vmx(vmxon(region.pa), VmxResult::success(), "valid region: success");
     PhysAddr cur;
-    expect_result(vmptrst(&cur), VmxResult::success(), "VMPTRST after VMXON succeeds");
+    expect_vmx(vmptrst(&cur), VmxResult::success(), "VMPTRST after VMXON succeeds");
     report_eq(cur.raw(), INVALID_VMCS_PTR, "no current VMCS after VMXON");
-    expect_result(vmxon(region.pa), VmxResult::fail_invalid(), "VMXON in VMX root, no current VMCS: VMfailInvalid");
+    expect_vmx(vmxon(region.pa), VmxResult::fail_invalid(), "VMXON in VMX root, no current VMCS: VMfailInvalid");
     {
         VmxPage vmcs;
         VmxResult r = vmptrld(vmcs.pa);
         if (r.ok()) {
-            expect_result(vmxon(region.pa), VmxResult::fail_valid(err(E::VMXON_IN_VMX_ROOT)),
+            expect_vmx(vmxon(region.pa), VmxResult::fail_valid(err(E::VMXON_IN_VMX_ROOT)),
                           "VMXON in VMX root with a current VMCS: VMfailValid(15)");
             VmxResult c = vmclear(vmcs.pa);
             report(c.ok(), "VMCLEAR the scratch VMCS (%s)", vmx_result_str(c));
@@ -175,22 +166,22 @@ void test_vmxon()
             report_error("VMPTRLD of a scratch VMCS: %s", vmx_result_str(r));
         }
     }
-    expect_result(vmxoff(), VmxResult::success(), "VMXOFF");
+    expect_vmx(vmxoff(), VmxResult::success(), "VMXOFF");
     write_cr4(cr4v & ~cr4::VMXE);
 }
 
 // VMXOFF and VMX instructions outside VMX operation (SDM 31.3).
 void test_vmxoff()
 {
-    expect_result(vmxoff(), VmxResult::faulted(Fault(vec::UD, 0)), "VMXOFF outside VMX operation: #UD");
+    expect_vmx(vmxoff(), VmxResult::faulted(Fault(vec::UD, 0)), "VMXOFF outside VMX operation: #UD");
     u64 v;
-    expect_result(vmread(static_cast<u32>(VmcsField::GUEST_RIP), &v), VmxResult::faulted(Fault(vec::UD, 0)),
+    expect_vmx(vmread(static_cast<u32>(VmcsField::GUEST_RIP), &v), VmxResult::faulted(Fault(vec::UD, 0)),
                   "VMREAD outside VMX operation: #UD");
     {
         VmxOn vmx;
         if (!vmx.ok())
             return;
-        expect_result(vmcall_root(), VmxResult::fail_invalid(), "VMCALL in VMX root, no current VMCS: VMfailInvalid");
+        expect_vmx(vmcall_root(), VmxResult::fail_invalid(), "VMCALL in VMX root, no current VMCS: VMfailInvalid");
     }
     report(!(read_cr4() & cr4::VMXE), "CR4.VMXE restored after leaving VMX operation");
 }
@@ -202,21 +193,21 @@ void test_vmclear()
     if (!vmx.ok())
         return;
     VmxPage a, b;
-    expect_result(vmptrld(a.pa), VmxResult::success(), "VMPTRLD a VMCS");
-    expect_result(vmclear(PhysAddr(b.pa.raw() + 0x10)), VmxResult::fail_valid(err(E::VMCLEAR_INVALID_ADDRESS)),
+    expect_vmx(vmptrld(a.pa), VmxResult::success(), "VMPTRLD a VMCS");
+    expect_vmx(vmclear(PhysAddr(b.pa.raw() + 0x10)), VmxResult::fail_valid(err(E::VMCLEAR_INVALID_ADDRESS)),
                   "unaligned: VMfailValid(2)");
-    expect_result(vmclear(PhysAddr(beyond_maxphyaddr())), VmxResult::fail_valid(err(E::VMCLEAR_INVALID_ADDRESS)),
+    expect_vmx(vmclear(PhysAddr(beyond_maxphyaddr())), VmxResult::fail_valid(err(E::VMCLEAR_INVALID_ADDRESS)),
                   "beyond MAXPHYADDR: VMfailValid(2)");
-    expect_result(vmclear(vmx.region()), VmxResult::fail_valid(err(E::VMCLEAR_VMXON_POINTER)),
+    expect_vmx(vmclear(vmx.region()), VmxResult::fail_valid(err(E::VMCLEAR_VMXON_POINTER)),
                   "the VMXON region: VMfailValid(3)");
-    expect_result(vmclear(b.pa), VmxResult::success(), "another VMCS: success");
+    expect_vmx(vmclear(b.pa), VmxResult::success(), "another VMCS: success");
     PhysAddr cur;
-    expect_result(vmptrst(&cur), VmxResult::success(), "VMPTRST");
+    expect_vmx(vmptrst(&cur), VmxResult::success(), "VMPTRST");
     report_eq(cur.raw(), a.pa.raw(), "clearing another VMCS keeps the current one");
-    expect_result(vmclear(a.pa), VmxResult::success(), "the current VMCS: success");
-    expect_result(vmptrst(&cur), VmxResult::success(), "VMPTRST after clearing the current VMCS");
+    expect_vmx(vmclear(a.pa), VmxResult::success(), "the current VMCS: success");
+    expect_vmx(vmptrst(&cur), VmxResult::success(), "VMPTRST after clearing the current VMCS");
     report_eq(cur.raw(), INVALID_VMCS_PTR, "clearing the current VMCS invalidates the current pointer");
-    expect_result(vmclear(PhysAddr(b.pa.raw() + 0x10)), VmxResult::fail_invalid(),
+    expect_vmx(vmclear(PhysAddr(b.pa.raw() + 0x10)), VmxResult::fail_invalid(),
                   "unaligned without a current VMCS: VMfailInvalid");
 }
 
@@ -227,29 +218,29 @@ void test_vmptrld()
     if (!vmx.ok())
         return;
     VmxPage a, bad;
-    expect_result(vmptrld(a.pa), VmxResult::success(), "valid VMCS: success");
+    expect_vmx(vmptrld(a.pa), VmxResult::success(), "valid VMCS: success");
     PhysAddr cur;
-    expect_result(vmptrst(&cur), VmxResult::success(), "VMPTRST");
+    expect_vmx(vmptrst(&cur), VmxResult::success(), "VMPTRST");
     report_eq(cur.raw(), a.pa.raw(), "VMPTRST returns the loaded VMCS");
-    expect_result(vmptrld(PhysAddr(a.pa.raw() + 8)), VmxResult::fail_valid(err(E::VMPTRLD_INVALID_ADDRESS)),
+    expect_vmx(vmptrld(PhysAddr(a.pa.raw() + 8)), VmxResult::fail_valid(err(E::VMPTRLD_INVALID_ADDRESS)),
                   "unaligned: VMfailValid(9)");
-    expect_result(vmptrld(PhysAddr(beyond_maxphyaddr())), VmxResult::fail_valid(err(E::VMPTRLD_INVALID_ADDRESS)),
+    expect_vmx(vmptrld(PhysAddr(beyond_maxphyaddr())), VmxResult::fail_valid(err(E::VMPTRLD_INVALID_ADDRESS)),
                   "beyond MAXPHYADDR: VMfailValid(9)");
-    expect_result(vmptrld(vmx.region()), VmxResult::fail_valid(err(E::VMPTRLD_VMXON_POINTER)),
+    expect_vmx(vmptrld(vmx.region()), VmxResult::fail_valid(err(E::VMPTRLD_VMXON_POINTER)),
                   "the VMXON region: VMfailValid(10)");
     *phys_to_ptr<u32>(bad.pa) = vmx_caps().revision() ^ 1;
-    expect_result(vmptrld(bad.pa), VmxResult::fail_valid(err(E::VMPTRLD_INCORRECT_REVISION_ID)),
+    expect_vmx(vmptrld(bad.pa), VmxResult::fail_valid(err(E::VMPTRLD_INCORRECT_REVISION_ID)),
                   "wrong revision id: VMfailValid(11)");
     if (!vmx_caps().has_proc2(proc2::VMCS_SHADOWING)) {
         *phys_to_ptr<u32>(bad.pa) = vmx_caps().revision() | (1u << 31);
-        expect_result(vmptrld(bad.pa), VmxResult::fail_valid(err(E::VMPTRLD_INCORRECT_REVISION_ID)),
+        expect_vmx(vmptrld(bad.pa), VmxResult::fail_valid(err(E::VMPTRLD_INCORRECT_REVISION_ID)),
                       "shadow-VMCS indicator without VMCS shadowing: VMfailValid(11)");
     } else {
         report_skip("VMCS shadowing is supported", "shadow-VMCS indicator without VMCS shadowing");
     }
-    expect_result(vmptrst(&cur), VmxResult::success(), "VMPTRST after failed loads");
+    expect_vmx(vmptrst(&cur), VmxResult::success(), "VMPTRST after failed loads");
     report_eq(cur.raw(), a.pa.raw(), "failed VMPTRLDs keep the current VMCS");
-    expect_result(vmclear(a.pa), VmxResult::success(), "VMCLEAR");
+    expect_vmx(vmclear(a.pa), VmxResult::success(), "VMCLEAR");
 }
 
 // A test pattern for a field of width w.
@@ -340,20 +331,20 @@ void test_launch_state()
     VmxOn vmx;
     if (!vmx.ok())
         return;
-    expect_result(vmlaunch_expect_fail(), VmxResult::fail_invalid(), "VMLAUNCH without a current VMCS: VMfailInvalid");
+    expect_vmx(vmlaunch_expect_fail(), VmxResult::fail_invalid(), "VMLAUNCH without a current VMCS: VMfailInvalid");
     Guest g(l2_vmcall, 1);
     if (!g.ready())
         return;
-    expect_result(vmresume_expect_fail(), VmxResult::fail_valid(err(E::VMRESUME_NONLAUNCHED_VMCS)),
+    expect_vmx(vmresume_expect_fail(), VmxResult::fail_valid(err(E::VMRESUME_NONLAUNCHED_VMCS)),
                   "VMRESUME of a clear VMCS: VMfailValid(5)");
     RunResult r = g.run();
     expect_exit(r, ExitReason::VMCALL, "VMLAUNCH of a clear VMCS enters the guest");
-    expect_result(vmlaunch_expect_fail(), VmxResult::fail_valid(err(E::VMLAUNCH_NONCLEAR_VMCS)),
+    expect_vmx(vmlaunch_expect_fail(), VmxResult::fail_valid(err(E::VMLAUNCH_NONCLEAR_VMCS)),
                   "VMLAUNCH of a launched VMCS: VMfailValid(4)");
     g.skip_instruction();
     r = g.run();
     expect_done(r, "VMRESUME of the launched VMCS runs the guest to its end");
-    expect_result(vmclear(g.vmcs()), VmxResult::success(), "VMCLEAR makes it clear again");
+    expect_vmx(vmclear(g.vmcs()), VmxResult::success(), "VMCLEAR makes it clear again");
     g.mark_cleared();
     Guest again(l2_nothing);
     if (!again.ready())

@@ -192,20 +192,12 @@ void test_entry_rules()
         RunResult r = g.run();
         bool pass = false;
         switch (rule.expect) {
-        case Expect::ControlFail:
-            pass = r.status == RunStatus::VmFail && r.vmfail.is_fail_valid(static_cast<u32>(E::ENTRY_INVALID_CONTROL_FIELD));
-            break;
-        case Expect::HostFail:
-            pass = r.status == RunStatus::VmFail && r.vmfail.is_fail_valid(static_cast<u32>(E::ENTRY_INVALID_HOST_STATE_FIELD));
-            break;
-        case Expect::GuestFail:
-            pass = r.status == RunStatus::Exit && r.exit.entry_failed() && r.exit.is(ExitReason::INVALID_GUEST_STATE);
-            break;
+        case Expect::ControlFail: pass = r.vmfail_valid(E::ENTRY_INVALID_CONTROL_FIELD); break;
+        case Expect::HostFail: pass = r.vmfail_valid(E::ENTRY_INVALID_HOST_STATE_FIELD); break;
+        case Expect::GuestFail: pass = r.invalid_guest_state(); break;
         }
-        const char* deviation = rule.erratum ? known_deviation(rule.erratum) : nullptr;
         Diagnostic d{expect_text(rule.expect), r.describe()};
-        Outcome o = deviation ? (pass ? Outcome::XPass : Outcome::XFail) : (pass ? Outcome::Pass : Outcome::Fail);
-        report_result(o, rule.name, deviation, &d, __FILE__, __LINE__);
+        report_check(pass, &d, rule.erratum ? known_deviation(rule.erratum) : nullptr, "%s", rule.name);
         if (rule.expect == Expect::GuestFail && r.status == RunStatus::Exit && r.exit.entry_failed())
             report(!g.launched(), "%s: the failed entry leaves the VMCS clear", rule.name);
     }

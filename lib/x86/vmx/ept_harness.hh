@@ -98,10 +98,6 @@ private:
 template <class... Args>
 bool expect_step(EptStepper& s, const RunResult& r, Here fmt, const Args&... args)
 {
-    char name[REPORT_NAME_MAX];
-    report_format_name(name, sizeof(name), fmt.fmt, args...);
     Diagnostic d{"VMCALL ending the L2 step", r.describe()};
-    bool pass = s.is_step(r);
-    report_result(pass ? Outcome::Pass : Outcome::Fail, name, nullptr, &d, fmt.file, fmt.line);
-    return pass;
+    return report_check(s.is_step(r), &d, nullptr, fmt, args...);
 }

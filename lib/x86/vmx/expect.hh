@@ -12,25 +12,16 @@
 template <class... Args>
 bool expect_control_fail(const RunResult& r, Here fmt, const Args&... args)
 {
-    char name[REPORT_NAME_MAX];
-    report_format_name(name, sizeof(name), fmt.fmt, args...);
-    bool pass = r.status == RunStatus::VmFail &&
-                r.vmfail.is_fail_valid(static_cast<u32>(VmxInsnError::ENTRY_INVALID_CONTROL_FIELD));
     Diagnostic d{"VMfailValid(7)", r.describe()};
-    report_result(pass ? Outcome::Pass : Outcome::Fail, name, nullptr, &d, fmt.file, fmt.line);
-    return pass;
+    return report_check(r.vmfail_valid(VmxInsnError::ENTRY_INVALID_CONTROL_FIELD), &d, nullptr, fmt, args...);
 }
 
 // VM entry failed on guest state: exit 33 with bit 31 set (SDM 27.8).
 template <class... Args>
 bool expect_invalid_guest(const RunResult& r, Here fmt, const Args&... args)
 {
-    char name[REPORT_NAME_MAX];
-    report_format_name(name, sizeof(name), fmt.fmt, args...);
-    bool pass = r.status == RunStatus::Exit && r.exit.entry_failed() && r.exit.is(ExitReason::INVALID_GUEST_STATE);
     Diagnostic d{"failed entry: exit 33 (invalid guest state)", r.describe()};
-    report_result(pass ? Outcome::Pass : Outcome::Fail, name, nullptr, &d, fmt.file, fmt.line);
-    return pass;
+    return report_check(r.invalid_guest_state(), &d, nullptr, fmt, args...);
 }
 
 // L2 took hardware exception vector (with or without an error code) and,
@@ -38,8 +29,7 @@ bool expect_invalid_guest(const RunResult& r, Here fmt, const Args&... args)
 template <class... Args>
 bool expect_exception(const RunResult& r, u32 vector, bool error_code, Here fmt, const Args&... args)
 {
-    char name[REPORT_NAME_MAX], exp[80], act[200];
-    report_format_name(name, sizeof(name), fmt.fmt, args...);
+    char exp[80], act[200];
     u32 want = intr_info::VALID | (intr_info::TYPE_HW_EXCEPTION << intr_info::TYPE_SHIFT) | vector |
                (error_code ? intr_info::ERROR_CODE_VALID : 0);
     constexpr u32 mask = intr_info::VALID | intr_info::TYPE_MASK | intr_info::ERROR_CODE_VALID | intr_info::VECTOR_MASK;
@@ -47,8 +37,7 @@ bool expect_exception(const RunResult& r, u32 vector, bool error_code, Here fmt,
     snformat(exp, sizeof(exp), "exception exit, intr info %#x", want);
     snformat(act, sizeof(act), "%s, intr info %#x", r.describe(), r.exit.intr_info);
     Diagnostic d{exp, act};
-    report_result(pass ? Outcome::Pass : Outcome::Fail, name, nullptr, &d, fmt.file, fmt.line);
-    return pass;
+    return report_check(pass, &d, nullptr, fmt, args...);
 }
 
 // A check that the running backend may fail as known deviation erratum
@@ -56,10 +45,13 @@ bool expect_exception(const RunResult& r, u32 vector, bool error_code, Here fmt,
 template <class... Args>
 bool check_known(const char* erratum, bool pass, Diagnostic d, Here fmt, const Args&... args)
 {
-    char name[REPORT_NAME_MAX];
-    report_format_name(name, sizeof(name), fmt.fmt, args...);
-    const char* deviation = known_deviation(erratum);
-    Outcome o = deviation ? (pass ? Outcome::XPass : Outcome::XFail) : (pass ? Outcome::Pass : Outcome::Fail);
-    report_result(o, name, deviation, &d, fmt.file, fmt.line);
-    return pass;
+    return report_check(pass, &d, known_deviation(erratum), fmt, args...);
+}
+
+// One check that a VMX instruction's outcome got is want.
+template <class... Args>
+bool expect_vmx(VmxResult got, VmxResult want, Here fmt, const Args&... args)
+{
+    Diagnostic d{vmx_result_str(want), vmx_result_str(got)};
+    return report_check(got == want, &d, nullptr, fmt, args...);
 }

@@ -50,6 +50,16 @@ struct [[nodiscard]] RunResult {
     bool exit_rax_done = false; // guest rax held GUEST_DONE at the exit
 
     bool exited(ExitReason r) const { return status == RunStatus::Exit && !exit.entry_failed() && exit.is(r); }
+    // VMLAUNCH/VMRESUME failed with VMfailValid(error).
+    bool vmfail_valid(VmxInsnError error) const
+    {
+        return status == RunStatus::VmFail && vmfail.is_fail_valid(static_cast<u32>(error));
+    }
+    // VM entry failed on guest state: exit 33 with bit 31 set (SDM 27.8).
+    bool invalid_guest_state() const
+    {
+        return status == RunStatus::Exit && exit.entry_failed() && exit.is(ExitReason::INVALID_GUEST_STATE);
+    }
     // The guest function returned (VMCALL with rax == GUEST_DONE).
     bool done() const;
     // "exit VMCALL (18) qual 0x0 rip ...", "VMfailValid(7: ...)", "timeout".
@@ -107,12 +117,10 @@ void print_exit_info(const ExitInfo& e);
 template <class... Args>
 bool expect_exit(const RunResult& r, ExitReason reason, Here fmt, const Args&... args)
 {
-    char name[REPORT_NAME_MAX], exp[64];
-    report_format_name(name, sizeof(name), fmt.fmt, args...);
+    char exp[64];
     snformat(exp, sizeof(exp), "exit %s", exit_reason_name(static_cast<u32>(reason)));
-    bool pass = r.exited(reason);
     Diagnostic d{exp, r.describe()};
-    report_result(pass ? Outcome::Pass : Outcome::Fail, name, nullptr, &d, fmt.file, fmt.line);
+    bool pass = report_check(r.exited(reason), &d, nullptr, fmt, args...);
     if (!pass && r.status != RunStatus::VmFail)
         print_exit_info(r.exit);
     return pass;
@@ -122,11 +130,8 @@ bool expect_exit(const RunResult& r, ExitReason reason, Here fmt, const Args&...
 template <class... Args>
 bool expect_done(const RunResult& r, Here fmt, const Args&... args)
 {
-    char name[REPORT_NAME_MAX];
-    report_format_name(name, sizeof(name), fmt.fmt, args...);
     Diagnostic d{"guest function returned", r.describe()};
-    bool pass = r.done();
-    report_result(pass ? Outcome::Pass : Outcome::Fail, name, nullptr, &d, fmt.file, fmt.line);
+    bool pass = report_check(r.done(), &d, nullptr, fmt, args...);
     if (!pass && r.status != RunStatus::VmFail)
         print_exit_info(r.exit);
     return pass;

@@ -1,11 +1,15 @@
 // Known deviations of backends from the SDM, as data. A check that hits one
 // is still run and reported, as XFAIL (TAP "# TODO"), never as a pass.
 // The backend comes from the runner's --backend=NAME (qemu-tcg, qemu-kvm,
-// bochs); a kernel booted by hand without it expects the SDM behaviour.
+// bochs, bochs-2.7, kvm-in-bochs, ...); a kernel booted by hand without it
+// expects the SDM behaviour.
 #pragma once
 
 struct Erratum {
-    const char* backend; // backend name, '*'/'?' wildcards allowed
+    // Backends the deviation shows on: blank-separated globs ('*', '?'),
+    // e.g. "bochs bochs-2.7* kvm-in-bochs" for a Bochs 2.7 CPU deviation that
+    // also reaches L2 through KVM.
+    const char* backends;
     const char* id;      // the check's erratum id, used by tests
     const char* sdm;     // the SDM rule that is not honoured
     const char* what;    // what the backend does instead
@@ -18,3 +22,6 @@ extern const unsigned kErrataCount;
 // "errata: <what> (<sdm>)" when erratum id applies to the running backend,
 // else nullptr. Pass the result to report_xfail().
 const char* known_deviation(const char* id);
+
+// True when BACKEND matches one of the blank-separated globs of PATTERNS.
+bool backend_in_list(const char* patterns, const char* backend);

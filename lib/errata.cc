@@ -37,6 +37,19 @@ constexpr Erratum kErrata[] = {
     {"bochs bochs-2.7*", "ept.leaf-memtype-reserved",
      "SDM Vol. 3C 29.3.3.1: EPT memory type 2, 3 or 7 in the leaf entry is an EPT misconfiguration",
      "Bochs 2.7 does not check the leaf memory type and completes the access"},
+    // Linux KVM nested VMX, run by ACCEL=kvm-in-bochs (Debian 6.1 kvm_intel on Bochs 2.7).
+    {"kvm-in-bochs", "vmcall.root-kvm-hypercall",
+     "SDM Vol. 3C 31.3, VMCALL: in VMX root operation outside SMM without the dual-monitor treatment, VMfail; VMfailInvalid when there is no current VMCS",
+     "KVM takes every VMCALL of L1 as a KVM hypercall (arch/x86/kvm/vmx/vmx.c handle_vmcall -> x86.c kvm_emulate_hypercall): RAX gets the status, no VMfail"},
+    {"kvm-in-bochs", "ept.walk-a-flag-write",
+     "SDM Vol. 3C 29.3.3.2: processor writes of guest paging-structure A/D flags are data writes",
+     "Bochs 2.7 erratum passed through: KVM's shadow EPT keeps L1's read-only permission, the A/D write is done by the Bochs CPU, which does not check it, so KVM sees no EPT violation"},
+    {"kvm-in-bochs", "ept.ad-walk-qual-read-bit",
+     "SDM Vol. 3C 28.2.1, Table 28-7: with EPT A/D a violating guest paging-structure access sets bits 0 and 1",
+     "Bochs 2.7 erratum passed through: KVM builds L1's exit qualification from the access bits of the hardware EPT violation (vmx.c handle_ept_violation, mmu/paging_tmpl.h walk_addr_generic); Bochs sets only bit 1"},
+    {"kvm-in-bochs", "entry.urg-cs-rpl",
+     "SDM Vol. 3C 27.3.1.2: a non-conforming CS needs DPL = SS.DPL; CS.RPL is not checked",
+     "Bochs 2.7 erratum passed through: KVM leaves segment checks to the hardware entry of vmcs02 (nested_early_check=N) and reflects its failure (exit 33) to L1"},
 };
 constexpr unsigned kErrataCount = array_size(kErrata);
 

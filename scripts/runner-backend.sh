@@ -137,6 +137,9 @@ resolve_backend() {
         bochs)
             if bochs_usable; then R_BACKEND[i]=bochs; else R_SKIP[i]=$BOCHS_STATE; fi
             ;;
+        kvm-in-bochs)
+            if kib_usable; then R_BACKEND[i]=kvm-in-bochs; else R_SKIP[i]=$KIB_STATE; fi
+            ;;
         "")
             if ((vmx)); then
                 if probe_kvm kvm-vmx; then
@@ -160,6 +163,7 @@ backend_label() {
     local i=$1
     case ${R_BACKEND[i]} in
         bochs) printf 'bochs cpu=%s\n' "$(bochs_cpu_of "$i")" ;;
+        kvm-in-bochs) printf 'kvm-in-bochs cpu=%s\n' "$(bochs_cpu_of "$i")" ;;
         *) printf '%s\n' "${R_BACKEND[i]}" ;;
     esac
 }

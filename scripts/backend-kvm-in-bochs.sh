@@ -275,8 +275,11 @@ _kib_watch() {
 	local -a markers
 	KIB_NEXT=$from
 	KIB_PARAMS=""
-	while kill -0 "$pid" 2>/dev/null; do
-		sleep "$KIB_POLL_S"
+	local alive=1
+	while :; do
+		# Once Bochs has ended, one more pass reads the last markers.
+		kill -0 "$pid" 2>/dev/null || alive=0
+		((alive)) && sleep "$KIB_POLL_S"
 		now=$SECONDS
 		size=$(stat -c %s "$console" 2>/dev/null || echo 0)
 		hsize=$(stat -c %s "$hb" 2>/dev/null || echo 0)
@@ -337,6 +340,7 @@ _kib_watch() {
 			fi
 		fi
 		[[ -n $stop ]] && break
+		((alive)) || break
 		if [[ $phase == boot ]]; then
 			if ((now - t_con >= KIB_BOOT_QUIET_S)); then
 				stop="watchdog: L1 printed nothing for $KIB_BOOT_QUIET_S s while booting"

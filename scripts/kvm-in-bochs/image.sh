@@ -29,8 +29,19 @@ kib_linux_package() {
 		printf '%s\n' "$KIB_LINUX_PKG"
 		return
 	fi
-	apt-cache depends linux-image-amd64 2>/dev/null |
-		sed -n 's/^ *Depends: \(linux-image-[^ ]*-amd64\)$/\1/p' | head -n1
+	# apt-cache takes seconds: the answer is kept until the package lists change.
+	local memo=$KIB_CACHE/linux-package key pkg
+	key="lists $(stat -c %Y /var/lib/apt/lists 2>/dev/null)"
+	if [[ -r $memo && $(head -n1 "$memo") == "$key" ]]; then
+		sed -n 2p "$memo"
+		return
+	fi
+	pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
+		sed -n 's/^ *Depends: \(linux-image-[^ ]*-amd64\)$/\1/p' | head -n1)
+	if [[ -n $pkg ]] && mkdir -p "$KIB_CACHE"; then
+		printf '%s\n%s\n' "$key" "$pkg" >"$memo.$$" && mv -f "$memo.$$" "$memo"
+	fi
+	printf '%s\n' "$pkg"
 }
 
 # _kib_download PKG: $KIB_CACHE/debs/PKG_*.deb, downloaded when missing.

@@ -60,16 +60,32 @@ expect_out "FAIL after (not reached: watchdog: L1 stopped" "entry after the hang
 expect_file_has "$SCRATCH/logs/kvm-in-bochs/image.log" "image: base initramfs reused" "second run reuses the initramfs"
 expect_file_has "$SCRATCH/logs/kvm-in-bochs/image.log" "image: ISO reused" "second run reuses the ISO"
 
-rt "${FAST[@]}" -- first nosuch_entry
+cfg_write <<'CFG'
+[qemufail]
+file = @FIX@/pass.flat
+[second]
+file = @FIX@/pass.flat
+CFG
+rt "${FAST[@]}"
+expect_rc 1 "QEMU failing in L1 fails the run"
+expect_out "FAIL qemufail (crash: QEMU in L1 exited with status 127: qemu-system-x86_64: error while loading shared libraries" "QEMU's failure is named"
+expect_out "PASS second" "the next entry runs"
+
+rt "${FAST[@]}" FAKE_KIB_NO_KVM=1
+expect_rc 1 "kvm_intel not loading fails the run"
+expect_out "FAIL qemufail (not reached: L1: kvm_intel did not load" "the entries name the cause"
+expect_file_has "$SCRATCH/logs/second.log" "kvm: no hardware support for 'kvm_intel'" "entry logs show L1's dmesg lines"
+
+rt "${FAST[@]}" -- second nosuch_entry
 expect_rc 2 "unknown entry name"
 expect_err "unknown test 'nosuch_entry'" "the error names it"
 
-rt "${FAST[@]}" KIB_CACHE="$SCRATCH/cache" KIB_LINUX_PKG=linux-image-0.0.0-nosuch-amd64 -- first
+rt "${FAST[@]}" KIB_CACHE="$SCRATCH/cache" KIB_LINUX_PKG=linux-image-0.0.0-nosuch-amd64 -- second
 expect_rc 2 "missing kernel package: configuration error"
 expect_err "cannot download Debian package linux-image-0.0.0-nosuch-amd64" "the error names the package"
 expect_file_has "$SCRATCH/logs/kvm-in-bochs/image.log" "apt-get download linux-image-0.0.0-nosuch-amd64" "image log kept"
 
-rt ACCEL=kvm-in-bochs BOCHS_BIN=/nonexistent/bochs -- first
+rt ACCEL=kvm-in-bochs BOCHS_BIN=/nonexistent/bochs -- second
 expect_rc 2 "no Bochs: configuration error"
 expect_err "ACCEL=kvm-in-bochs: kvm-in-bochs needs Bochs" "the error says what is missing"
 

@@ -5,8 +5,9 @@
 # plan the backend wrote next to the bochsrc) and kib_from from the ISO's
 # grub.cfg, writes the console markers to COM1 and a heartbeat to COM2.
 # Per entry name: hang* stops L1 (no output, no heartbeat), slow* ends by
-# the in-L1 timeout (status 137), anything else passes one case. Every other
-# invocation (probes, --help) goes to the real bochs-bin.
+# the in-L1 timeout (status 137), qemufail* is QEMU failing to start in L1,
+# anything else passes one case. FAKE_KIB_NO_KVM=1: kvm_intel does not load.
+# Every other invocation (probes, --help) goes to the real bochs-bin.
 set -u
 [[ ${1:-} == -q && ${2:-} == -f ]] || exec bochs-bin "$@"
 rc=$3
@@ -19,7 +20,15 @@ exec >>"$con"
 (while :; do printf . >>"$hb"; sleep 0.3; done) &
 beat=$!
 printf 'Linux version fake (kvm-in-bochs runner test)\r\n'
-printf '@@KIB@@ init uptime=1.00 kernel=fake\r\n@@KIB@@ kvm-params-begin\r\nnested=Y\r\nept=Y\r\n'
+printf '@@KIB@@ init uptime=1.00 kernel=fake\r\n'
+if [[ -n ${FAKE_KIB_NO_KVM:-} ]]; then
+    printf '@@KIB@@ fail kvm_intel did not load (insmod kvm-intel.ko nested=1: status 1)\r\n'
+    printf '@@KIB@@ dmesg-begin boot\r\n[    9.000000] kvm: no hardware support for '"'"'kvm_intel'"'"'\r\n'
+    printf '@@KIB@@ dmesg-end boot\r\n@@KIB@@ poweroff uptime=9.10\r\n'
+    kill "$beat"
+    exit 1
+fi
+printf '@@KIB@@ kvm-params-begin\r\nnested=Y\r\nept=Y\r\n'
 printf '@@KIB@@ kvm-params-end\r\n@@KIB@@ ready uptime=2.00\r\n'
 # shellcheck disable=SC2317 # called by the plan
 run_entry() {
@@ -31,6 +40,11 @@ run_entry() {
             printf 'TAP version 13\r\nok 1 - fake: before the hang\r\n'
             kill "$beat"
             exec sleep 600
+            ;;
+        qemufail*)
+            printf '@@KIB@@ qemu-stderr-begin %s\r\nqemu-system-x86_64: error while loading shared libraries: libfake.so.1\r\n' "$idx"
+            printf '@@KIB@@ qemu-stderr-end %s\r\n@@KIB@@ end %s status=127 l1_seconds=0.10\r\n' "$idx" "$idx"
+            return 0
             ;;
         slow*)
             printf 'TAP version 13\r\nok 1 - fake: before the timeout\r\n'

@@ -37,6 +37,9 @@ constexpr Erratum kErrata[] = {
     {"bochs bochs-2.7*", "ept.leaf-memtype-reserved",
      "SDM Vol. 3C 29.3.3.1: EPT memory type 2, 3 or 7 in the leaf entry is an EPT misconfiguration",
      "Bochs 2.7 does not check the leaf memory type and completes the access"},
+    {"bochs bochs-2.7* kvm-in-bochs", "exit.ext-intr-if0",
+     "SDM Vol. 3C 26.2: with external-interrupt exiting, RFLAGS.IF does not block the exit",
+     "Bochs 2.7: VMenterLoadCheckGuestState (cpu/vmx.cc) loads RFLAGS before in_vmx_guest is set, so handleInterruptMaskChange masks interrupts for IF=0"},
 };
 constexpr unsigned kErrataCount = array_size(kErrata);
 

@@ -40,6 +40,9 @@ constexpr Erratum kErrata[] = {
     {"bochs bochs-2.7* kvm-in-bochs", "exit.ext-intr-if0",
      "SDM Vol. 3C 26.2: with external-interrupt exiting, RFLAGS.IF does not block the exit",
      "Bochs 2.7: VMenterLoadCheckGuestState (cpu/vmx.cc) loads RFLAGS before in_vmx_guest is set, so handleInterruptMaskChange masks interrupts for IF=0"},
+    {"bochs bochs-2.7*", "invvpid.type-64bit",
+     "SDM Vol. 3C 31.3, INVVPID: in 64-bit mode the type register has 64 bits; a type above 2^32 is unsupported (VMfail)",
+     "Bochs 2.7 INVVPID (cpu/vmx.cc) reads the type with BX_READ_32BIT_REG unless REX.W (i->os64L())"},
 };
 constexpr unsigned kErrataCount = array_size(kErrata);
 

@@ -7,6 +7,7 @@
 // VMfailInvalid without a current VMCS, #UD outside VMX operation or
 // without VPID support, #GP(0) for a non-canonical memory operand or at
 // CPL > 0, and the unconditional VM exit in VMX non-root operation.
+#include "errata.hh"
 #include "report.hh"
 #include "testcase.hh"
 #include "x86/cpl3.hh"
@@ -74,7 +75,9 @@ void test_invvpid_outside_vmx()
 // Every INVVPID type with a valid descriptor (VPID 1, canonical address),
 // and types no CPU defines.
 // Expect: VMsucceed where the capability bit is set, else VMfailValid(28);
-// types 4 and above always VMfailValid(28) (31.3).
+// types 4 and above always VMfailValid(28), also those whose bits 31:0
+// name a supported type (31.3: in 64-bit mode the register operand has
+// 64 bits, whatever REX.W).
 void test_invvpid_types()
 {
     VmxOn vmx;
@@ -86,9 +89,15 @@ void test_invvpid_types()
         expect_vmx(invvpid(t.type, VPID, LINEAR), ok ? kOk : kFail28, "%s, CAP bit %d: %s", t.name, ok,
                    ok ? "VMsucceed" : "VMfailValid(28)");
     }
-    static constexpr u64 kBadTypes[] = {4, 5, 0xff, 0x80000000ull, 0xffffffffull};
-    for (u64 type : kBadTypes)
-        expect_vmx(invvpid(type, VPID, LINEAR), kFail28, "undefined type %#lx: VMfailValid(28)", type);
+    static constexpr u64 kBadTypes[] = {4, 5, 0xff, 0x80000000ull, 0xffffffffull, 1ull << 32 | 2, ~0ull};
+    for (u64 type : kBadTypes) {
+        // Bochs 2.7 uses bits 31:0 of the type register without REX.W (lib/errata.cc).
+        bool low_supported = (type >> 32) && static_cast<u32>(type) < 4 && supported(kTypes[static_cast<u32>(type)]);
+        VmxResult got = invvpid(type, VPID, LINEAR);
+        Diagnostic d{vmx_result_str(kFail28), vmx_result_str(got)};
+        report_check(got == kFail28, &d, low_supported ? known_deviation("invvpid.type-64bit") : nullptr,
+                     "undefined type %#lx: VMfailValid(28)", type);
+    }
 }
 
 // VPID 0 in the descriptor.

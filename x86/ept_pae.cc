@@ -31,7 +31,9 @@
 
 // l2_pae_stub (32-bit, PAE paging): if edi != 0, MOV edi to CR3; then
 // edx <- dword at [esi], eax <- PAE_MARK, VMCALL, halt.
-extern "C" char l2_pae_stub[], l2_pae_mov_cr3[], l2_pae_vmcall[];
+// l2_pae_pge_stub: toggles CR4.PGE (a MOV to CR4 that reloads the PDPTEs),
+// then continues like l2_pae_stub after its MOV to CR3.
+extern "C" char l2_pae_stub[], l2_pae_mov_cr3[], l2_pae_vmcall[], l2_pae_pge_stub[], l2_pae_mov_cr4[];
 asm(R"(
     .text
     .code32
@@ -47,6 +49,13 @@ l2_pae_vmcall:
     vmcall
 2:  hlt
     jmp 2b
+    .globl l2_pae_pge_stub, l2_pae_mov_cr4
+l2_pae_pge_stub:
+    mov %cr4, %eax
+    xor $0x80, %eax
+l2_pae_mov_cr4:
+    mov %eax, %cr4
+    jmp 1b
     .code64
 )");
 
@@ -146,14 +155,15 @@ bool build_tables(const PaePages& pg, PaeTables* t)
 class PaeGuest {
 public:
     PaeGuest() : eg_(l2_nothing_stub, 0) {}
-    [[nodiscard]] bool setup(const char* what, const PaePages& pg, u64 pdpt_perms, const u64* pdptes, u64 new_cr3)
+    [[nodiscard]] bool setup(const char* what, const PaePages& pg, u64 pdpt_perms, const u64* pdptes, u64 new_cr3,
+                             const char* rip = l2_pae_stub)
     {
         if (!eg_.ready(what))
             return false;
         if (pdpt_perms && eg_.ept().map(EPT_TEST_GPA, pg.pdpt(), pdpt_perms, 1) != WalkStatus::Ok)
             return report_error("%s: mapping the PDPT page failed", what), false;
         LegacyState s = protected_mode_state(pg.stack());
-        s.rip = reinterpret_cast<u64>(l2_pae_stub);
+        s.rip = reinterpret_cast<u64>(rip);
         s.cr0 |= cr0::PG;
         s.cr4 |= CR4_PAE;
         if (!load_legacy_state(s) || !vmcs_write(F::GUEST_CR3, EPT_TEST_GPA.raw()))
@@ -341,6 +351,36 @@ void test_pae_mov_cr3_ept_faults()
     }
 }
 
+// MOV to CR4 that toggles CR4.PGE while PAE paging is on reloads the
+// PDPTEs from the address in CR3 (Vol. 3A 4.4.1), through EPT.
+// Expect: with the PDPT page readable, L2 entered with the frame-B PDPTEs
+// reads frame A after the MOV; with the page not mapped, the MOV to CR4
+// causes an EPT violation (data read, GLA not valid, GPA in the page).
+void test_pae_mov_cr4_loads_pdptes()
+{
+    const char* name = "MOV to CR4 toggling PGE";
+    PAE_CASE_SETUP(name);
+    {
+        PaeGuest g;
+        if (!g.setup(name, pg, R, t.vmcs, 0, l2_pae_pge_stub))
+            return;
+        expect_read(g.run(), g, VALUE_A, name);
+    }
+    {
+        PaeGuest g;
+        if (!g.setup(name, pg, 0, t.vmcs, 0, l2_pae_pge_stub))
+            return;
+        RunResult r = g.run();
+        if (!expect_exit(r, ExitReason::EPT_VIOLATION, "%s, PDPT page not present: EPT violation", name))
+            return;
+        EptViolationQual q(r.exit.qualification);
+        report_eq(r.exit.guest_rip, reinterpret_cast<u64>(l2_pae_mov_cr4), "%s, PDPT page not present: exit at the MOV to CR4", name);
+        report_eq(q.access(), EPT_ACCESS_READ, "%s, PDPT page not present: qualification access is a data read", name);
+        report(!q.gla_valid(), "%s, PDPT page not present: qualification bit 7 clear", name);
+        report_eq(r.exit.guest_phys & ~0xfffull, EPT_TEST_GPA.raw(), "%s, PDPT page not present: GPA in the PDPT page", name);
+    }
+}
+
 // MOV to CR3 in L2 whose PDPT in memory has a present PDPTE with a
 // reserved bit (Vol. 3A 4.4.1: MOV to CR3 checks the PDPTEs).
 // Expect: #GP(0) in L2 (the exception bitmap makes it exit, reason 0,
@@ -378,6 +418,7 @@ constexpr TestCase kCases[] = {
     {"pae_mov_cr3_loads_pdptes", test_pae_mov_cr3_loads_pdptes, ept_unavailable_reason},
     {"pae_mov_cr3_ept_faults", test_pae_mov_cr3_ept_faults, ept_unavailable_reason},
     {"pae_mov_cr3_reserved", test_pae_mov_cr3_reserved, ept_unavailable_reason},
+    {"pae_mov_cr4_loads_pdptes", test_pae_mov_cr4_loads_pdptes, ept_unavailable_reason},
 };
 
 } // namespace

@@ -4,9 +4,9 @@
 // (27.3.1.2) and the event-injection checks (27.2.1.3).
 #include "report.hh"
 #include "testcase.hh"
-#include "x86/alloc_phys.hh"
 #include "x86/arch/cr.hh"
 #include "x86/cpu.hh"
+#include "x86/page_set.hh"
 #include "x86/desc.hh"
 #include "x86/vmx/caps.hh"
 #include "x86/vmx/ept_harness.hh"
@@ -25,36 +25,6 @@ bool enable_proc2(u32 bits)
     return vmcs_set_bits(F::CPU_BASED_VM_EXEC_CONTROL, proc::SECONDARY) &&
            vmcs_set_bits(F::SECONDARY_VM_EXEC_CONTROL, bits);
 }
-
-// Pages for one case, freed at scope end.
-class Pages {
-public:
-    explicit Pages(unsigned n) : n_(n)
-    {
-        for (unsigned i = 0; i < n_; i++)
-            p_[i] = alloc_page();
-    }
-    ~Pages()
-    {
-        for (unsigned i = 0; i < n_; i++)
-            if (p_[i].raw())
-                free_page(p_[i]);
-    }
-    Pages(const Pages&) = delete;
-    Pages& operator=(const Pages&) = delete;
-    [[nodiscard]] bool ok() const
-    {
-        for (unsigned i = 0; i < n_; i++)
-            if (!p_[i].raw())
-                return false;
-        return true;
-    }
-    PhysAddr operator[](unsigned i) const { return p_[i]; }
-
-private:
-    unsigned n_;
-    PhysAddr p_[4] = {};
-};
 
 // ---- PML address ------------------------------------------------------------
 
@@ -87,7 +57,7 @@ void test_pml_address()
     VmxOn vmx;
     if (!vmx.ok())
         return;
-    Pages log(1);
+    PageSet<1> log;
     if (!log.ok())
         return report_error("out of memory for the PML log");
     {
@@ -151,7 +121,7 @@ void test_urg_segment_relaxations()
     VmxOn vmx;
     if (!vmx.ok())
         return;
-    Pages pages(2);
+    PageSet<2> pages;
     if (!pages.ok())
         return report_error("out of memory for the guest pages");
     PhysAddr data = pages[0], stack = pages[1];
@@ -235,7 +205,7 @@ void test_urg_error_code_delivery()
     VmxOn vmx;
     if (!vmx.ok())
         return;
-    Pages pages(3);
+    PageSet<3> pages;
     if (!pages.ok())
         return report_error("out of memory for the guest pages");
     PhysAddr data = pages[0], stack = pages[1], ivt = pages[2];

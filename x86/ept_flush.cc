@@ -10,7 +10,7 @@
 #include "console.hh"
 #include "report.hh"
 #include "testcase.hh"
-#include "x86/alloc_phys.hh"
+#include "x86/page_set.hh"
 #include "x86/cpl3.hh"
 #include "x86/vmx/caps.hh"
 #include "x86/vmx/ept_harness.hh"
@@ -44,28 +44,19 @@ void flush_everything()
 // Two page frames holding PATTERN_A and PATTERN_B at OFFSET.
 class TwoFrames {
 public:
-    TwoFrames() : a_(alloc_page()), b_(alloc_page())
+    TwoFrames()
     {
         if (ok()) {
             *at(0) = PATTERN_A;
             *at(1) = PATTERN_B;
         }
     }
-    ~TwoFrames()
-    {
-        if (a_.raw())
-            free_page(a_);
-        if (b_.raw())
-            free_page(b_);
-    }
-    TwoFrames(const TwoFrames&) = delete;
-    TwoFrames& operator=(const TwoFrames&) = delete;
-    [[nodiscard]] bool ok() const { return a_.raw() && b_.raw(); }
-    PhysAddr frame(int i) const { return i ? b_ : a_; }
+    [[nodiscard]] bool ok() const { return p_.ok(); }
+    PhysAddr frame(int i) const { return p_[i]; }
     volatile u64* at(int i) const { return phys_to_ptr<volatile u64>(frame(i) + OFFSET); }
 
 private:
-    PhysAddr a_, b_;
+    PageSet<2> p_;
 };
 
 // An EptStepper with VPID on (VPID 1), the test page at EPT_TEST_GPA

@@ -18,7 +18,7 @@
 // the same data address to different frames.
 #include "report.hh"
 #include "testcase.hh"
-#include "x86/alloc_phys.hh"
+#include "x86/page_set.hh"
 #include "x86/arch/cr.hh"
 #include "x86/cpu.hh"
 #include "x86/paging.hh"
@@ -69,31 +69,11 @@ constexpr u64 PDPTE_P = 1;
 constexpr u64 ENTRY_QUAL_PDPTE = 2; // 27.8: failure while loading PDPTEs
 constexpr u64 CR4_PAE = 1ull << 5;
 
-// Pages of one case, freed at scope end: 0 data (frame A), 1 frame B,
-// 2 PDPT, 3 alternative PD, 4 PT, 5 stack.
+// Pages of one case: data (frame A), frame B, PDPT, alternative PD, PT,
+// stack.
 class PaePages {
 public:
-    static constexpr unsigned N = 6;
-    PaePages()
-    {
-        for (PhysAddr& p : p_)
-            p = alloc_page();
-    }
-    ~PaePages()
-    {
-        for (PhysAddr p : p_)
-            if (p.raw())
-                free_page(p);
-    }
-    PaePages(const PaePages&) = delete;
-    PaePages& operator=(const PaePages&) = delete;
-    [[nodiscard]] bool ok() const
-    {
-        for (PhysAddr p : p_)
-            if (!p.raw())
-                return false;
-        return true;
-    }
+    [[nodiscard]] bool ok() const { return p_.ok(); }
     PhysAddr data() const { return p_[0]; }
     PhysAddr frame_b() const { return p_[1]; }
     PhysAddr pdpt() const { return p_[2]; }
@@ -102,7 +82,7 @@ public:
     PhysAddr stack() const { return p_[5]; }
 
 private:
-    PhysAddr p_[N] = {};
+    PageSet<6> p_;
 };
 
 // The PAE structures of a case. memory[] is what the PDPT page holds (every

@@ -3,6 +3,7 @@
 // the relaxations an unrestricted guest gets in the guest-state checks
 // (27.3.1.2) and the event-injection checks (27.2.1.3).
 #include "report.hh"
+#include "x86/fault.hh"
 #include "testcase.hh"
 #include "x86/arch/cr.hh"
 #include "x86/cpu.hh"
@@ -198,8 +199,9 @@ bool map_ivt(Ept& ept, PhysAddr page)
 // VMfailValid(7); the same without an error code enters, the #GP goes
 // through the real-mode IVT (at the guest IDTR base) to a handler whose
 // VMCALL exits with CS = the IVT's selector, and the stack holds IP, CS and
-// FLAGS of the interrupted stub; 64-bit guest (CR0.PE = 1), #GP without an
-// error code: VMfailValid(7).
+// FLAGS of the interrupted stub. For #DE, #UD, #DF, #TS, #NP, #SS, #GP,
+// #PF, #AC: with CR0.PE = 0 deliver-error-code = 1 is VMfailValid(7); with
+// CR0.PE = 1 the opposite of the vector's own error-code rule is.
 void test_urg_error_code_delivery()
 {
     VmxOn vmx;
@@ -209,15 +211,6 @@ void test_urg_error_code_delivery()
     if (!pages.ok())
         return report_error("out of memory for the guest pages");
     PhysAddr data = pages[0], stack = pages[1], ivt = pages[2];
-    {
-        EptGuest eg(l2_nothing, 0);
-        if (!eg.ready("real mode, #GP with error code") || !enable_proc2(proc2::UNRESTRICTED_GUEST) ||
-            !load_legacy_state(real_mode_state(data, stack)) ||
-            !vmcs_write(F::VM_ENTRY_INTR_INFO_FIELD, GP_EXCEPTION | intr_info::ERROR_CODE_VALID) ||
-            !vmcs_write(F::VM_ENTRY_EXCEPTION_ERROR_CODE, 0))
-            return;
-        expect_control_fail(eg.run(), "URG, CR0.PE=0, inject #GP with deliver-error-code=1: VMfailValid(7)");
-    }
     {
         EptGuest eg(l2_nothing, 0);
         LegacyState s = real_mode_state(data, stack);
@@ -236,11 +229,27 @@ void test_urg_error_code_delivery()
             report_eq(sp[2] & 0x2, 0x2, "injected #GP: pushed FLAGS (bit 1 set)");
         }
     }
-    {
-        EptGuest eg(l2_nothing, 0);
-        if (!eg.ready("64-bit, #GP without error code") || !vmcs_write(F::VM_ENTRY_INTR_INFO_FIELD, GP_EXCEPTION))
-            return;
-        expect_control_fail(eg.run(), "CR0.PE=1, inject #GP with deliver-error-code=0: VMfailValid(7)");
+    // Every vector against both modes: with CR0.PE = 0 (URG) no vector may
+    // deliver an error code; with CR0.PE = 1 exactly 8, 10-14 and 17 must.
+    static constexpr u8 kVectors[] = {vec::DE, vec::UD, vec::DF, vec::TS, vec::NP, vec::SS, vec::GP, vec::PF, vec::AC};
+    for (u8 v : kVectors) {
+        bool has_code = v == vec::DF || (v >= vec::TS && v <= vec::PF) || v == vec::AC;
+        u32 info = intr_info::VALID | (intr_info::TYPE_HW_EXCEPTION << intr_info::TYPE_SHIFT) | v;
+        {
+            EptGuest eg(l2_nothing, 0);
+            if (!eg.ready("real mode, error code") || !enable_proc2(proc2::UNRESTRICTED_GUEST) ||
+                !load_legacy_state(real_mode_state(data, stack)) ||
+                !vmcs_write(F::VM_ENTRY_INTR_INFO_FIELD, info | intr_info::ERROR_CODE_VALID))
+                return;
+            expect_control_fail(eg.run(), "URG, CR0.PE=0, inject %s with deliver-error-code=1: VMfailValid(7)", exception_name(v));
+        }
+        {
+            EptGuest eg(l2_nothing, 0);
+            if (!eg.ready("64-bit, error code") ||
+                !vmcs_write(F::VM_ENTRY_INTR_INFO_FIELD, has_code ? info : info | intr_info::ERROR_CODE_VALID))
+                return;
+            expect_control_fail(eg.run(), "CR0.PE=1, inject %s with deliver-error-code=%d: VMfailValid(7)", exception_name(v), !has_code);
+        }
     }
 }
 

@@ -9,7 +9,7 @@ void l2_access(u64 mailbox)
     switch (m->op) {
     case L2Op::Read: m->value = *reinterpret_cast<volatile u64*>(m->addr); break;
     case L2Op::Write: *reinterpret_cast<volatile u64*>(m->addr) = m->value; break;
-    case L2Op::Fetch: reinterpret_cast<void (*)()>(m->addr)(); break;
+    case L2Op::Fetch: m->value = reinterpret_cast<u64 (*)()>(m->addr)(); break;
     }
 }
 

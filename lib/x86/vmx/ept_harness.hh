@@ -18,11 +18,11 @@ enum class L2Op : u64 { Read = 1, Write = 2, Fetch = 4 };
 struct L2Mailbox {
     L2Op op;
     u64 addr;   // linear (= guest-physical) address to access
-    u64 value;  // written for Write, read back for Read
+    u64 value;  // written for Write, read back for Read, RAX returned by Fetch
 };
 
 // L2 body: performs mailbox->op at mailbox->addr (a fetch calls the address,
-// which must hold a RET), then returns.
+// which must end in a RET; what it leaves in RAX lands in value), then returns.
 void l2_access(u64 mailbox);
 
 // Byte at which fetch tests place RET in their backing page.

@@ -33,17 +33,7 @@ const char* const kGuestLevel[] = {"data", "PT", "PD", "PDPT", "PML4"};
 const char* const kEptLevel[] = {"", "EPT PTE", "EPT PDE", "EPT PDPTE", "EPT PML4E"};
 
 // Makes EPT changes visible: single-context INVEPT, else all-context.
-bool flush(const Eptp& eptp)
-{
-    InveptCall c = invept_checked(InveptType::SingleContext, eptp);
-    if (!c.supported)
-        c = invept_checked(InveptType::Global, eptp);
-    if (c.supported && !c.result.ok()) {
-        report_error("INVEPT after an EPT change: %s", vmx_result_str(c.result));
-        return false;
-    }
-    return true;
-}
+bool flush(const Eptp& eptp) { return ept_invalidate(eptp, "after an EPT change"); }
 
 // ---- L2's own paging structures (x86/vmx/l2_paging.hh) -------------------
 
@@ -259,12 +249,7 @@ void test_ad_off_2m() { run_ad(2, false); }
 void test_ad_off_1g() { run_ad(3, false); }
 
 const char* needs_ept() { return ept_unavailable_reason(); }
-const char* needs_ad()
-{
-    if (const char* why = ept_unavailable_reason())
-        return why;
-    return vmx_caps().ept_has(ept_cap::AD) ? nullptr : "EPT accessed/dirty flags not supported (IA32_VMX_EPT_VPID_CAP[21])";
-}
+const char* needs_ad() { return ept_ad_unavailable_reason(); }
 const char* needs_2m()
 {
     return vmx_caps().ept_has(ept_cap::PDE_2M) ? nullptr : "2 MiB EPT leaves not supported (IA32_VMX_EPT_VPID_CAP[16])";

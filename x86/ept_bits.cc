@@ -110,14 +110,24 @@ public:
     {
         return mapped_[k.leaf_level - 1] + (op == L2Op::Read ? OFF_READ : op == L2Op::Write ? OFF_WRITE : OFF_CODE);
     }
-    // INVEPT, then L2 performs op at addr. False (ERROR reported) if INVEPT failed.
-    [[nodiscard]] bool access(L2Op op, u64 a, RunResult* r, const char* name)
+    // The entry of kind k becomes value; INVEPT; L2 performs op; the entry
+    // is restored and check(result, entry as the access left it) runs; then
+    // L2 finishes the access. False (ERROR reported) when the bench broke.
+    template <class Check>
+    [[nodiscard]] bool probe(const EptEntryKindInfo& k, L2Op op, EptEntry value, const char* name, Check check)
     {
+        EptEntry* e = entry(k);
+        EptEntry old = *e;
+        *e = value;
         *phys_to_ptr<u64>(backing_ + OFF_WRITE) = 0;
-        if (!invalidate(name))
+        bool flushed = invalidate(name);
+        RunResult r = flushed ? s_.step(op, addr(k, op), WRITE_VALUE) : RunResult{RunStatus::VmFail, VmxResult::fail_invalid(), {}};
+        EptEntry after = *e;
+        *e = old;
+        if (!flushed)
             return false;
-        *r = s_.step(op, a, WRITE_VALUE);
-        return true;
+        check(r, after);
+        return finish(r, name);
     }
     // True when the step completed and did op with the right data.
     bool completed_right(L2Op op, const RunResult& r)
@@ -131,6 +141,7 @@ public:
         }
         return false;
     }
+private:
     // After an exit: with the entry restored, L2 finishes the access. False
     // (ERROR reported) when it does not: the bench is unusable then.
     [[nodiscard]] bool finish(const RunResult& r, const char* name)
@@ -147,19 +158,8 @@ public:
         return true;
     }
 
-private:
     static u64 window(int level) { return level == 1 ? WINDOW_4K : level == 2 ? WINDOW_2M : WINDOW_1G; }
-    bool invalidate(const char* name)
-    {
-        InveptCall c = invept_checked(InveptType::SingleContext, s_.eptp());
-        if (!c.supported)
-            c = invept_checked(InveptType::Global, s_.eptp());
-        if (c.supported && !c.result.ok()) {
-            report_error("%s: INVEPT failed: %s", name, vmx_result_str(c.result));
-            return false;
-        }
-        return true;
-    }
+    bool invalidate(const char* name) { return ept_invalidate(s_.eptp(), name); }
 
     EptStepper s_;
     PhysAddr backing_;
@@ -187,6 +187,28 @@ const char* bit_name(char* buf, usize size, const EptEntryKindInfo& k, unsigned 
     return buf;
 }
 
+// Calls fn(k, bit, op, name) for every bit of bits_of(k) of every entry
+// kind, with every access kind; stops when fn returns false.
+template <class BitsOf, class Fn>
+void for_each_bit_probe(BitsOf bits_of, Fn fn)
+{
+    for (const EptEntryKindInfo& k : kEptEntryKinds) {
+        u64 bits = bits_of(k.kind);
+        for (unsigned bit = 0; bit < 64; bit++) {
+            if (!(bits & (1ull << bit)))
+                continue;
+            char bname[48];
+            bit_name(bname, sizeof(bname), k, bit);
+            for (L2Op op : kOps) {
+                char name[80];
+                snformat(name, sizeof(name), "%s: %s", bname, l2_op_name(op));
+                if (!fn(k, bit, op, name))
+                    return;
+            }
+        }
+    }
+}
+
 // The reserved-bit probes: each reserved bit of each entry kind, each access.
 // present: the entry keeps its permissions (misconfiguration expected);
 // else bits 2:0 are cleared (violation expected).
@@ -200,42 +222,26 @@ void run_reserved(bool present)
         return;
     const EptBitConfig cfg = bit_config(false);
     const bool adv = vmx_caps().ept_has(ept_cap::ADV_EXIT_INFO);
-    for (const EptEntryKindInfo& k : kEptEntryKinds) {
-        u64 reserved = ept_reserved_bits(k.kind, cfg);
-        for (unsigned bit = 0; bit < 64; bit++) {
-            if (!(reserved & (1ull << bit)))
-                continue;
-            char bname[48];
-            bit_name(bname, sizeof(bname), k, bit);
-            for (L2Op op : kOps) {
-                char name[80];
-                snformat(name, sizeof(name), "%s: %s", bname, l2_op_name(op));
-                EptEntry* e = b.entry(k);
-                EptEntry old = *e;
-                *e = EptEntry((present ? old.raw() : old.raw() & ~RWX) | 1ull << bit);
-                u64 a = b.addr(k, op);
-                RunResult r{RunStatus::VmFail, VmxResult::fail_invalid(), {}};
-                bool ran = b.access(op, a, &r, name);
-                *e = old;
-                if (!ran)
-                    return;
-                if (present) {
-                    const char* deviation = k.leaf_level > 1 && bit == 12 ? known_deviation("ept.large-leaf-bit12") : nullptr;
-                    char exp[64];
-                    snformat(exp, sizeof(exp), "EPT misconfiguration at GPA %#lx", a);
-                    Diagnostic d{exp, r.describe()};
-                    report_check(r.exited(ExitReason::EPT_MISCONFIG) && r.exit.guest_phys == a, &d, deviation,
-                                 "%s: EPT misconfiguration at the access's GPA", name);
-                } else {
-                    // A not-present entry ends the walk: permissions 0.
-                    QualExpect q = ept_violation_qual(access_bit(op), 0, true, true, adv);
-                    check_violation(r, q, a, a, nullptr, "%s (not present): EPT violation", name);
-                }
-                if (!b.finish(r, name))
-                    return;
+    auto reserved = [&](EptEntryKind k) { return ept_reserved_bits(k, cfg); };
+    for_each_bit_probe(reserved, [&](const EptEntryKindInfo& k, unsigned bit, L2Op op, const char* name) {
+        EptEntry old = *b.entry(k);
+        EptEntry value((present ? old.raw() : old.raw() & ~RWX) | 1ull << bit);
+        u64 a = b.addr(k, op);
+        return b.probe(k, op, value, name, [&](const RunResult& r, EptEntry) {
+            if (present) {
+                const char* deviation = k.leaf_level > 1 && bit == 12 ? known_deviation("ept.large-leaf-bit12") : nullptr;
+                char exp[64];
+                snformat(exp, sizeof(exp), "EPT misconfiguration at GPA %#lx", a);
+                Diagnostic d{exp, r.describe()};
+                report_check(r.exited(ExitReason::EPT_MISCONFIG) && r.exit.guest_phys == a, &d, deviation,
+                             "%s: EPT misconfiguration at the access's GPA", name);
+            } else {
+                // A not-present entry ends the walk: permissions 0.
+                QualExpect q = ept_violation_qual(access_bit(op), 0, true, true, adv);
+                check_violation(r, q, a, a, nullptr, "%s (not present): EPT violation", name);
             }
-        }
-    }
+        });
+    });
 }
 
 // Expect: each reserved bit of each present entry kind, with a read, a write
@@ -261,39 +267,21 @@ void run_ignored(bool ad, bool cleared)
     if (!b.ready("ignored bits"))
         return;
     const EptBitConfig cfg = bit_config(ad);
-    for (const EptEntryKindInfo& k : kEptEntryKinds) {
-        u64 ignored = ept_ignored_bits(k.kind, cfg);
-        for (unsigned bit = 0; bit < 64; bit++) {
-            if (!(ignored & (1ull << bit)))
-                continue;
-            char bname[48];
-            bit_name(bname, sizeof(bname), k, bit);
-            for (L2Op op : kOps) {
-                char name[80];
-                snformat(name, sizeof(name), "%s: %s", bname, l2_op_name(op));
-                EptEntry* e = b.entry(k);
-                EptEntry old = *e;
-                EptEntry probe = cleared ? EptEntry((old.raw() | ignored) & ~(1ull << bit)) : old.with(1ull << bit);
-                *e = probe;
-                RunResult r{RunStatus::VmFail, VmxResult::fail_invalid(), {}};
-                bool ran = b.access(op, b.addr(k, op), &r, name);
-                EptEntry after = *e;
-                *e = old;
-                if (!ran)
-                    return;
-                bool right = b.completed_right(op, r);
-                // The CPU's A/D update writes bits 8/9 only: the other bits stay.
-                constexpr u64 AD_FLAGS = EptEntry::A | EptEntry::D;
-                bool kept = (after.raw() & ~AD_FLAGS) == (probe.raw() & ~AD_FLAGS);
-                char act[128];
-                snformat(act, sizeof(act), "%s; entry %#lx -> %#lx", r.describe(), probe.raw(), after.raw());
-                Diagnostic d{"the access completes with the right data, entry unchanged but for A/D", act};
-                report_check(right && kept, &d, nullptr, "%s: ignored, the access completes", name);
-                if (!b.finish(r, name))
-                    return;
-            }
-        }
-    }
+    auto ignored = [&](EptEntryKind k) { return ept_ignored_bits(k, cfg); };
+    for_each_bit_probe(ignored, [&](const EptEntryKindInfo& k, unsigned bit, L2Op op, const char* name) {
+        EptEntry old = *b.entry(k);
+        EptEntry value = cleared ? EptEntry((old.raw() | ignored(k.kind)) & ~(1ull << bit)) : old.with(1ull << bit);
+        return b.probe(k, op, value, name, [&](const RunResult& r, EptEntry after) {
+            bool right = b.completed_right(op, r);
+            // The CPU's A/D update writes bits 8/9 only: the other bits stay.
+            constexpr u64 AD_FLAGS = EptEntry::A | EptEntry::D;
+            bool kept = (after.raw() & ~AD_FLAGS) == (value.raw() & ~AD_FLAGS);
+            char act[128];
+            snformat(act, sizeof(act), "%s; entry %#lx -> %#lx", r.describe(), value.raw(), after.raw());
+            Diagnostic d{"the access completes with the right data, entry unchanged but for A/D", act};
+            report_check(right && kept, &d, nullptr, "%s: ignored, the access completes", name);
+        });
+    });
 }
 
 // Expect: each ignored bit (EPT A/D off: 11:8 and 63:52, bit 7 of a PTE;
@@ -314,7 +302,7 @@ const char* needs_ad()
 {
     if (const char* why = needs_window())
         return why;
-    return vmx_caps().ept_has(ept_cap::AD) ? nullptr : "EPT accessed/dirty flags not supported (IA32_VMX_EPT_VPID_CAP[21])";
+    return ept_ad_unavailable_reason();
 }
 
 constexpr TestCase kCases[] = {

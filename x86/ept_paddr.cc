@@ -114,17 +114,7 @@ public:
 
 private:
     u64* data(u64 off) { return phys_to_ptr<u64>(pt_.page(0) + off); }
-    bool invalidate(const char* name)
-    {
-        InveptCall c = invept_checked(InveptType::SingleContext, s_.eptp());
-        if (!c.supported)
-            c = invept_checked(InveptType::Global, s_.eptp());
-        if (c.supported && !c.result.ok()) {
-            report_error("%s: INVEPT failed: %s", name, vmx_result_str(c.result));
-            return false;
-        }
-        return true;
-    }
+    bool invalidate(const char* name) { return ept_invalidate(s_.eptp(), name); }
 
     EptStepper& s_;
     L2Paging& pt_;
@@ -257,12 +247,7 @@ void test_flags_clear_ad() { run_walks(true, GuestFlags::Clear, ALL_LEVELS); }
 void test_dirty_clear_ad() { run_walks(true, GuestFlags::DirtyClear, PT_ONLY); }
 
 const char* needs_ept() { return ept_unavailable_reason(); }
-const char* needs_ad()
-{
-    if (const char* why = ept_unavailable_reason())
-        return why;
-    return vmx_caps().ept_has(ept_cap::AD) ? nullptr : "EPT accessed/dirty flags not supported (IA32_VMX_EPT_VPID_CAP[21])";
-}
+const char* needs_ad() { return ept_ad_unavailable_reason(); }
 
 constexpr TestCase kCases[] = {
     {"flags_set", test_flags_set, needs_ept},

@@ -244,6 +244,55 @@ void run_reserved(bool present)
     });
 }
 
+// The reserved memory types in each leaf kind, each access; present or not
+// (bits 2:0 cleared).
+void run_reserved_memtype(bool present)
+{
+    VmxOn vmx;
+    if (!vmx.ok())
+        return;
+    BitBench b(false);
+    if (!b.ready("reserved memory types"))
+        return;
+    const bool adv = vmx_caps().ept_has(ept_cap::ADV_EXIT_INFO);
+    for (const EptEntryKindInfo& k : kEptEntryKinds) {
+        if (!ept_kind_is_leaf(k.kind))
+            continue;
+        for (unsigned mt : kEptReservedMemTypes) {
+            for (L2Op op : kOps) {
+                char name[80];
+                snformat(name, sizeof(name), "%s memory type %u: %s", k.name, mt, l2_op_name(op));
+                EptEntry old = *b.entry(k);
+                EptEntry value = old.with_memtype(mt);
+                if (!present)
+                    value = value.with_perms(0);
+                u64 a = b.addr(k, op);
+                bool ok = b.probe(k, op, value, name, [&](const RunResult& r, EptEntry) {
+                    if (present) {
+                        char exp[64];
+                        snformat(exp, sizeof(exp), "EPT misconfiguration at GPA %#lx", a);
+                        Diagnostic d{exp, r.describe()};
+                        report_check(r.exited(ExitReason::EPT_MISCONFIG) && r.exit.guest_phys == a, &d, nullptr,
+                                     "%s: EPT misconfiguration at the access's GPA", name);
+                    } else {
+                        QualExpect q = ept_violation_qual(access_bit(op), 0, true, true, adv);
+                        check_violation(r, q, a, a, nullptr, "%s (not present): EPT violation", name);
+                    }
+                });
+                if (!ok)
+                    return;
+            }
+        }
+    }
+}
+
+// Expect: memory type 2, 3 or 7 in a present 4 KiB, 2 MiB or 1 GiB leaf is
+// an EPT misconfiguration at the access's GPA for a read, a write and a
+// fetch; in a not-present leaf it is ignored: EPT violation, permissions 0
+// (SDM Vol. 3C 29.3.3.1, 29.3.2).
+void test_reserved_memtype() { run_reserved_memtype(true); }
+void test_reserved_memtype_not_present() { run_reserved_memtype(false); }
+
 // Expect: each reserved bit of each present entry kind, with a read, a write
 // and a fetch, gives an EPT misconfiguration whose guest-physical address is
 // the access's (SDM Vol. 3C 29.3.3.1; Tables 29-1 to 29-6: PML4E 7:3, PDPTE
@@ -308,6 +357,8 @@ const char* needs_ad()
 constexpr TestCase kCases[] = {
     {"reserved_present", test_reserved_present, needs_window},
     {"reserved_not_present", test_reserved_not_present, needs_window},
+    {"reserved_memtype", test_reserved_memtype, needs_window},
+    {"reserved_memtype_not_present", test_reserved_memtype_not_present, needs_window},
     {"ignored_set", test_ignored_set, needs_window},
     {"ignored_cleared", test_ignored_cleared, needs_window},
     {"ignored_set_ad", test_ignored_set_ad, needs_ad},

@@ -118,3 +118,11 @@ TEST(EptBits, Maxphyaddr52HasNoReservedAddressBits)
     EXPECT_EQ(ept_bits_of_class(EptEntryKind::Pte, EptBitClass::Address, base(52)), B(51, 12));
     EXPECT_EQ(ept_reserved_bits(EptEntryKind::Pde2M, base(46)), B(20, 12) | B(51, 46));
 }
+
+TEST(EptBits, ReservedMemoryTypes)
+{
+    for (unsigned mt = 0; mt < 8; mt++)
+        EXPECT_EQ(ept_memtype_value_reserved(mt), mt == 2 || mt == 3 || mt == 7) << mt;
+    for (unsigned mt : kEptReservedMemTypes)
+        EXPECT_TRUE(ept_memtype_value_reserved(mt));
+}

@@ -18,6 +18,8 @@
 #include "errata.hh"
 #include "report.hh"
 #include "testcase.hh"
+#include "x86/cpu.hh"
+#include "x86/desc.hh"
 #include "x86/paging.hh"
 #include "x86/vmx/caps.hh"
 #include "x86/vmx/ept_guest_walk.hh"
@@ -122,11 +124,12 @@ private:
     u64 resume_rip_ = 0;
 };
 
-// One probe: c's checks. False when the bench is no longer usable.
-bool probe(WalkBench& b, const GuestWalkCase& c)
+// One probe: c's checks (user: L2 runs at CPL3). False when the bench is no
+// longer usable.
+bool probe(WalkBench& b, const GuestWalkCase& c, bool user)
 {
     char name[64];
-    snformat(name, sizeof(name), "%s page %s: %s", kTable[c.level], ept_perm_name(c.table_perms),
+    snformat(name, sizeof(name), "%s page %s: %s%s", kTable[c.level], ept_perm_name(c.table_perms), user ? "user " : "",
              c.access == GuestAccess::Read ? "read" : c.access == GuestAccess::Write ? "write" : "fetch");
     if (!b.run(c, name))
         return false;
@@ -187,9 +190,29 @@ bool probe(WalkBench& b, const GuestWalkCase& c)
     return true;
 }
 
+// Makes the current VMCS's guest a 64-bit CPL3 guest: CS and the data
+// segments become L1's user selectors (DPL 3). L2 then needs user pages
+// (L2Paging with user); exceptions still exit, VMCALL exits at any CPL.
+bool enter_user_mode()
+{
+    using F = VmcsField;
+    constexpr u32 USER_CODE64_AR = 0xa0fb, USER_DATA_AR = 0xc0f3; // DPL 3 (SDM Vol. 3C 25.4.1)
+    const F selectors[] = {F::GUEST_SS_SELECTOR, F::GUEST_DS_SELECTOR, F::GUEST_ES_SELECTOR, F::GUEST_FS_SELECTOR,
+                           F::GUEST_GS_SELECTOR};
+    const F ars[] = {F::GUEST_SS_AR_BYTES, F::GUEST_DS_AR_BYTES, F::GUEST_ES_AR_BYTES, F::GUEST_FS_AR_BYTES,
+                     F::GUEST_GS_AR_BYTES};
+    if (!vmcs_write(F::GUEST_CS_SELECTOR, sel::USER_CS) || !vmcs_write(F::GUEST_CS_AR_BYTES, USER_CODE64_AR))
+        return false;
+    for (usize i = 0; i < array_size(selectors); i++)
+        if (!vmcs_write(selectors[i], sel::USER_DS) || !vmcs_write(ars[i], USER_DATA_AR))
+            return false;
+    return true;
+}
+
 // Every level x permission x access for one flag state and EPT A/D setting;
-// levels: the guest table levels to restrict (bit l for level l).
-void run_walks(bool ad, GuestFlags flags, unsigned levels)
+// levels: the guest table levels to restrict (bit l for level l). user: L2
+// runs at CPL3 and only fetches (the user fetch of the matrix).
+void run_walks(bool ad, GuestFlags flags, unsigned levels, bool user = false)
 {
     VmxOn vmx;
     if (!vmx.ok())
@@ -197,14 +220,19 @@ void run_walks(bool ad, GuestFlags flags, unsigned levels)
     EptStepper s(EptOptions{.ad = ad});
     if (!s.ready("guest walk"))
         return;
-    L2Paging pt(s.ept());
-    if (!pt.ok()) {
-        report_error("building L2's paging structures failed");
+    L2Paging pt(s.ept(), 0, user);
+    if (!pt.ok() || (user && !enter_user_mode())) {
+        report_error("building L2's paging structures%s failed", user ? " or its CPL3 state" : "");
         return;
     }
     WalkBench b(s, pt);
     if (!b.start())
         return;
+    if (user) {
+        // CPL = SS.DPL (bits 6:5 of the access rights) as the CPU saved it at the exit.
+        u64 dpl = (vmcs_read(VmcsField::GUEST_SS_AR_BYTES) >> 5) & 3;
+        report_eq(dpl, 3, "L2 runs at CPL3 (SS.DPL saved at the VM exit)");
+    }
     const bool exec_only = vmx_caps().ept_has(ept_cap::EXEC_ONLY);
     for (int level = 4; level >= 1; level--) {
         if (!(levels & (1u << level)))
@@ -215,7 +243,7 @@ void run_walks(bool ad, GuestFlags flags, unsigned levels)
                 continue;
             }
             for (GuestAccess a : kAccesses)
-                if (!probe(b, {level, perms, a, ad, flags}))
+                if ((!user || a == GuestAccess::Fetch) && !probe(b, {level, perms, a, ad, flags}, user))
                     return;
         }
     }
@@ -246,8 +274,25 @@ void test_flags_set_ad() { run_walks(true, GuestFlags::Set, ALL_LEVELS); }
 void test_flags_clear_ad() { run_walks(true, GuestFlags::Clear, ALL_LEVELS); }
 void test_dirty_clear_ad() { run_walks(true, GuestFlags::DirtyClear, PT_ONLY); }
 
+// L2 at CPL3 fetching through its own tables.
+// Expect: the same as for a supervisor fetch: the walk's accesses are
+// supervisor-independent reads (and A/D writes) of the tables (29.3.3.2).
+void test_user_flags_set() { run_walks(false, GuestFlags::Set, ALL_LEVELS, true); }
+void test_user_flags_clear() { run_walks(false, GuestFlags::Clear, ALL_LEVELS, true); }
+void test_user_flags_set_ad() { run_walks(true, GuestFlags::Set, ALL_LEVELS, true); }
+void test_user_flags_clear_ad() { run_walks(true, GuestFlags::Clear, ALL_LEVELS, true); }
+
 const char* needs_ept() { return ept_unavailable_reason(); }
 const char* needs_ad() { return ept_ad_unavailable_reason(); }
+// L2Paging's user tables map with 1 GiB pages.
+const char* needs_1g_guest_pages()
+{
+    if (cpuid(0x80000000).eax < 0x80000001 || !(cpuid(0x80000001).edx & cpuid_bits::EXT1_EDX_PDPE1GB))
+        return "1 GiB guest pages not supported (CPUID.80000001H:EDX[26]), needed for L2's user page tables";
+    return nullptr;
+}
+const char* needs_user() { if (const char* why = needs_ept()) return why; return needs_1g_guest_pages(); }
+const char* needs_user_ad() { if (const char* why = needs_ad()) return why; return needs_1g_guest_pages(); }
 
 constexpr TestCase kCases[] = {
     {"flags_set", test_flags_set, needs_ept},
@@ -256,6 +301,10 @@ constexpr TestCase kCases[] = {
     {"flags_set_ad", test_flags_set_ad, needs_ad},
     {"flags_clear_ad", test_flags_clear_ad, needs_ad},
     {"dirty_clear_ad", test_dirty_clear_ad, needs_ad},
+    {"user_flags_set", test_user_flags_set, needs_user},
+    {"user_flags_clear", test_user_flags_clear, needs_user},
+    {"user_flags_set_ad", test_user_flags_set_ad, needs_user_ad},
+    {"user_flags_clear_ad", test_user_flags_clear_ad, needs_user_ad},
 };
 
 } // namespace

@@ -20,7 +20,10 @@ class L2Paging {
 public:
     // Every entry for L2_WALK_LA carries A (and the PTE D), except the entry
     // at no_a_level (1..4; 0: none), which has A clear. Loads GUEST_CR3.
-    explicit L2Paging(Ept& ept, int no_a_level = 0);
+    // user: every page is a user page (U/S = 1 at every level), for an L2 at
+    // CPL3: instead of L1's entries the PML4 maps the first 4 GiB 1:1 with
+    // 1 GiB user pages (needs CPUID.80000001H:EDX[26]).
+    explicit L2Paging(Ept& ept, int no_a_level = 0, bool user = false);
     ~L2Paging();
     L2Paging(const L2Paging&) = delete;
     L2Paging& operator=(const L2Paging&) = delete;
@@ -39,5 +42,6 @@ public:
 private:
     Ept& ept_;
     PhysAddr page_[5] = {};
+    PhysAddr low_pdpt_; // user: the 1 GiB identity pages of the first 4 GiB
     bool ok_ = false;
 };

@@ -322,9 +322,10 @@ void run_ignored(bool ad, bool cleared)
         EptEntry value = cleared ? EptEntry((old.raw() | ignored(k.kind)) & ~(1ull << bit)) : old.with(1ull << bit);
         return b.probe(k, op, value, name, [&](const RunResult& r, EptEntry after) {
             bool right = b.completed_right(op, r);
-            // The CPU's A/D update writes bits 8/9 only: the other bits stay.
-            constexpr u64 AD_FLAGS = EptEntry::A | EptEntry::D;
-            bool kept = (after.raw() & ~AD_FLAGS) == (value.raw() & ~AD_FLAGS);
+            // With EPT A/D the CPU writes bit 8 (and bit 9 of a leaf) only;
+            // without, nothing: every other bit stays as L1 wrote it.
+            u64 cpu_bits = ad ? EptEntry::A | (ept_kind_is_leaf(k.kind) ? EptEntry::D : 0) : 0;
+            bool kept = (after.raw() & ~cpu_bits) == (value.raw() & ~cpu_bits);
             char act[128];
             snformat(act, sizeof(act), "%s; entry %#lx -> %#lx", r.describe(), value.raw(), after.raw());
             Diagnostic d{"the access completes with the right data, entry unchanged but for A/D", act};

@@ -1,0 +1,347 @@
+// ept_perm: EPT permissions at EVERY level of the walk (SDM Vol. 3C 29.3.3.2:
+// an access is allowed only if every EPT entry used to translate it allows
+// it; 28.2.1 Table 28-7: qualification bits 5:3 are the AND over all those
+// entries). For each placement — the leaf at 4 KiB / 2 MiB / 1 GiB, or a
+// non-leaf PDE / PDPTE / PML4E above a 4 KiB, 2 MiB or 1 GiB leaf — every
+// R/W/X combination x every access kind (supervisor and user-mode read,
+// write, fetch). Mixed cases restrict a non-leaf entry and the leaf at once;
+// xu_ignored sets bit 10 everywhere without MBEC (it must change nothing);
+// mbec runs the user/supervisor execute split (XU vs XS, bits 5/6).
+//
+// Expected outcome and the WHOLE exit qualification come from ept_expect()
+// (lib/x86/vmx/ept_qual.cc, host-tested) over the entries actually in the
+// walk; undefined bits (9-11 without advanced VM-exit information, bit 0 of
+// a read-modify-write) are masked, every other bit — reserved ones included —
+// must match. Misconfigurations: qualification undefined, not checked.
+//
+// Adding a case: a row in kPlacements or kCases.
+#include "report.hh"
+#include "testcase.hh"
+#include "x86/alloc_phys.hh"
+#include "x86/paging.hh"
+#include "x86/vmx/caps.hh"
+#include "x86/vmx/ept_window.hh"
+#include "x86/vmx/vmcs.hh"
+#include "x86/vmx/vmx_on.hh"
+
+namespace {
+
+constexpr u64 R = EptEntry::R, W = EptEntry::W, X = EptEntry::X, XU = EptEntry::XU;
+constexpr u64 PATTERN = 0x0123456789abcdefull, WRITTEN = 0x5555aaaa5555aaaaull;
+constexpr u32 FETCH_MAGIC = 0x5a5a1234;
+constexpr u64 OFFSET = 0x80; // where L2 accesses inside the backing page
+
+// What L2 does: op at addr (a fetch calls addr, which returns FETCH_MAGIC).
+struct PermBox {
+    EptAccess op;
+    u64 addr;
+    u64 value;
+};
+
+// L2 body (CPL0 or CPL3): one access, then return (VMCALL GUEST_DONE).
+void l2_perm_access(u64 arg)
+{
+    auto* b = reinterpret_cast<volatile PermBox*>(arg);
+    switch (b->op) {
+    case EptAccess::Read: b->value = *reinterpret_cast<volatile u64*>(b->addr); break;
+    case EptAccess::Write: *reinterpret_cast<volatile u64*>(b->addr) = b->value; break;
+    case EptAccess::Fetch: b->value = reinterpret_cast<u64 (*)()>(b->addr)(); break;
+    case EptAccess::ReadModifyWrite:
+        asm volatile("lock addq $1, (%0)" ::"r"(b->addr) : "memory");
+        break;
+    }
+}
+
+PermBox g_box;
+
+// Fills the backing page: PATTERN at OFFSET, or "mov $FETCH_MAGIC, %eax; ret".
+void fill_backing(PhysAddr backing, EptAccess op)
+{
+    u8* p = phys_to_ptr<u8>(backing) + OFFSET;
+    *reinterpret_cast<u64*>(p) = PATTERN;
+    if (op == EptAccess::Fetch) {
+        p[0] = 0xb8;
+        *reinterpret_cast<u32*>(p + 1) = FETCH_MAGIC;
+        p[5] = 0xc3;
+    }
+}
+
+// Mailbox and backing page for a plain read of the window (no EPT check).
+void probe_setup_read(EptWindow& w)
+{
+    g_box = {EptAccess::Read, w.gpa().raw() + OFFSET, 0};
+    w.restart();
+}
+
+const char* perm_name(u64 perms)
+{
+    static constexpr const char* names[16] = {"none", "R", "W", "RW", "X", "RX", "WX", "RWX",
+                                              "XU", "R+XU", "W+XU", "RW+XU", "X+XU", "RX+XU", "WX+XU", "RWX+XU"};
+    return names[(perms & 7) | ((perms & XU) ? 8 : 0)];
+}
+
+const char* level_name(int level)
+{
+    static constexpr const char* names[5] = {"?", "PTE", "PDE", "PDPTE", "PML4E"};
+    return level >= 1 && level <= 4 ? names[level] : "?";
+}
+
+// Runs one access through the window and checks it against ept_expect over
+// the walk as it stands. Every check is one result line named by label.
+void probe(EptWindow& w, PhysAddr backing, EptAccess op, const EptRules& rules, const char* label)
+{
+    fill_backing(backing, op);
+    u64 addr = w.gpa().raw() + OFFSET;
+    g_box = {op, addr, WRITTEN};
+    u64 walk[4];
+    int n = w.walk(w.gpa() + OFFSET, walk);
+    EptProbe p;
+    p.access = op;
+    p.user_linear = w.user();
+    EptExpect e = ept_expect(walk, n, 4, p, rules);
+
+    w.restart();
+    RunResult r = w.run();
+    u64* mem = phys_to_ptr<u64>(backing + OFFSET);
+    switch (e.outcome) {
+    case EptOutcome::Ok:
+        if (!expect_done(r, "%s: completes without an exit", label))
+            return;
+        if (op == EptAccess::Read)
+            report_eq(g_box.value, PATTERN, "%s: L2 read the backing page", label);
+        else if (op == EptAccess::Write)
+            report_eq(*mem, WRITTEN, "%s: the write reached the backing page", label);
+        else if (op == EptAccess::Fetch)
+            report_eq(g_box.value, FETCH_MAGIC, "%s: L2 ran the code in the page", label);
+        else
+            report_eq(*mem, PATTERN + 1, "%s: the locked add reached the backing page", label);
+        return;
+    case EptOutcome::Misconfig:
+        if (!expect_exit(r, ExitReason::EPT_MISCONFIG, "%s: EPT misconfiguration (%s)", label, level_name(e.level)))
+            return;
+        report_eq(r.exit.guest_phys, addr, "%s: guest-physical address", label);
+        return;
+    case EptOutcome::Violation: {
+        if (!expect_exit(r, ExitReason::EPT_VIOLATION, "%s: EPT violation", label))
+            return;
+        char exp[64], act[32];
+        snformat(exp, sizeof(exp), "%#lx (mask %#lx)", e.qual, e.qual_mask);
+        snformat(act, sizeof(act), "%#lx", r.exit.qualification);
+        Diagnostic d{exp, act};
+        report_check(e.qual_matches(r.exit.qualification), &d, nullptr, "%s: exit qualification", label);
+        report_eq(r.exit.guest_phys, addr, "%s: guest-physical address", label);
+        report_eq(r.exit.guest_linear, addr, "%s: guest-linear address", label);
+        if (op == EptAccess::Write || op == EptAccess::ReadModifyWrite)
+            report_eq(*mem, PATTERN, "%s: memory unchanged", label);
+        return;
+    }
+    }
+}
+
+constexpr EptAccess kOps[] = {EptAccess::Read, EptAccess::Write, EptAccess::Fetch};
+constexpr EptAccess kMbecOps[] = {EptAccess::Read, EptAccess::Fetch};
+
+// Where the restriction sits: the entry at restrict_level of a walk whose
+// leaf is at leaf_level.
+struct Placement {
+    const char* name;
+    int leaf_level;
+    int restrict_level;
+};
+
+// For each mode (supervisor, user): each of the 8 R/W/X values at the
+// placement's entry (all others RWX, plus extra in every entry) x each op.
+void run_placement(const Placement& pl, u64 extra = 0)
+{
+    VmxOn vmx;
+    if (!vmx.ok())
+        return;
+    PhysAddr backing = alloc_page();
+    EptRules rules = ept_rules_here();
+    for (int mode = 0; mode < 2; mode++) {
+        bool user = mode == 1;
+        EptWindow w(l2_perm_access, reinterpret_cast<u64>(&g_box), backing, pl.leaf_level, user);
+        if (!w.ready(pl.name))
+            break;
+        for (int l = 4; l >= pl.leaf_level; l--)
+            if (!w.set_perms(w.gpa(), l, R | W | X | extra))
+                return;
+        for (u64 perms = 0; perms < 8; perms++) {
+            if (!w.set_perms(w.gpa(), pl.restrict_level, perms | extra))
+                return;
+            for (EptAccess op : kOps) {
+                char label[96];
+                snformat(label, sizeof(label), "%s %s: %s %s", level_name(pl.restrict_level), perm_name(perms | extra),
+                         user ? "user" : "supervisor", ept_access_name(op));
+                probe(w, backing, op, rules, label);
+            }
+        }
+    }
+    free_page(backing);
+}
+
+constexpr Placement kPlacements[] = {
+    {"leaf_4k", 1, 1},       {"leaf_2m", 2, 2},       {"leaf_1g", 3, 3},
+    {"pde_over_4k", 1, 2},   {"pdpte_over_4k", 1, 3}, {"pml4e_over_4k", 1, 4},
+    {"pdpte_over_2m", 2, 3}, {"pml4e_over_2m", 2, 4}, {"pml4e_over_1g", 3, 4},
+};
+
+void test_leaf_4k() { run_placement(kPlacements[0]); }
+void test_leaf_2m() { run_placement(kPlacements[1]); }
+void test_leaf_1g() { run_placement(kPlacements[2]); }
+void test_pde_over_4k() { run_placement(kPlacements[3]); }
+void test_pdpte_over_4k() { run_placement(kPlacements[4]); }
+void test_pml4e_over_4k() { run_placement(kPlacements[5]); }
+void test_pdpte_over_2m() { run_placement(kPlacements[6]); }
+void test_pml4e_over_2m() { run_placement(kPlacements[7]); }
+void test_pml4e_over_1g() { run_placement(kPlacements[8]); }
+
+// Without MBEC bit 10 is ignored in every entry: the leaf_4k and PDE
+// matrices with XU set in all entries of the walk give the same outcomes.
+void test_xu_ignored()
+{
+    run_placement({"xu_ignored", 1, 1}, XU);
+    run_placement({"xu_ignored", 1, 2}, XU);
+}
+
+// A restricted non-leaf entry AND a restricted leaf: each valid (present,
+// not misconfigured) upper value at the PDE x each at the PTE, supervisor.
+void test_mixed()
+{
+    VmxOn vmx;
+    if (!vmx.ok())
+        return;
+    static constexpr u64 kValues[] = {R, R | W, R | X, R | W | X, X};
+    PhysAddr backing = alloc_page();
+    EptRules rules = ept_rules_here();
+    for (int mode = 0; mode < 2; mode++) {
+        bool user = mode == 1;
+        EptWindow w(l2_perm_access, reinterpret_cast<u64>(&g_box), backing, 1, user);
+        if (!w.ready("mixed"))
+            break;
+        for (u64 upper : kValues) {
+            for (u64 leaf : kValues) {
+                if (!w.set_perms(w.gpa(), 2, upper) || !w.set_perms(w.gpa(), 1, leaf))
+                    return;
+                for (EptAccess op : kOps) {
+                    char label[96];
+                    snformat(label, sizeof(label), "PDE %s PTE %s: %s %s", perm_name(upper), perm_name(leaf),
+                             user ? "user" : "supervisor", ept_access_name(op));
+                    probe(w, backing, op, rules, label);
+                }
+            }
+        }
+    }
+    free_page(backing);
+}
+
+// With MBEC: bit 2 grants supervisor-mode and bit 10 user-mode execute
+// (for the linear address' U/S), qualification bit 5 = AND of bit 2, bit 6
+// = AND of bit 10 over the walk. Every R/X/XU value at the leaf, with the
+// upper entries RWX+XU and then RWX without XU.
+void test_mbec()
+{
+    VmxOn vmx;
+    if (!vmx.ok())
+        return;
+    static constexpr u64 kValues[] = {R, R | X, R | XU, R | X | XU, XU, X | XU, R | W | XU};
+    static constexpr u64 kUpper[] = {R | W | X | XU, R | W | X};
+    PhysAddr backing = alloc_page();
+    EptRules rules = ept_rules_here(true);
+    for (int mode = 0; mode < 2; mode++) {
+        bool user = mode == 1;
+        for (u64 upper : kUpper) {
+            EptWindow w(l2_perm_access, reinterpret_cast<u64>(&g_box), backing, 1, user);
+            if (!w.ready("mbec"))
+                break;
+            if (!vmcs_set_bits(VmcsField::SECONDARY_VM_EXEC_CONTROL, proc2::MBEC))
+                break;
+            for (int l = 4; l >= 2; l--)
+                if (!w.set_perms(w.gpa(), l, upper))
+                    return;
+            for (u64 leaf : kValues) {
+                if (!w.set_perms(w.gpa(), 1, leaf))
+                    return;
+                for (EptAccess op : kMbecOps) {
+                    char label[96];
+                    snformat(label, sizeof(label), "upper %s PTE %s: %s %s", perm_name(upper), perm_name(leaf),
+                             user ? "user" : "supervisor", ept_access_name(op));
+                    probe(w, backing, op, rules, label);
+                }
+            }
+        }
+    }
+    free_page(backing);
+}
+
+// The user-mode L2 really runs at CPL3: a read of the window page after its
+// guest PTE lost U/S is a #PF (exception exit) with error code P|U (bits 0, 2),
+// and the guest SS.DPL saved at that exit is 3 (SDM Vol. 3A 4.6.1).
+void test_cpl3()
+{
+    VmxOn vmx;
+    if (!vmx.ok())
+        return;
+    PhysAddr backing = alloc_page();
+    {
+        EptWindow w(l2_perm_access, reinterpret_cast<u64>(&g_box), backing, 1, true);
+        if (w.ready("cpl3")) {
+            VirtAddr la(w.gpa().raw());
+            Pte* pte = get_pte(w.tables().root(), la, PageLevel::Pte4K);
+            if (!pte || !set_pte(w.tables().root(), la, PageLevel::Pte4K, pte->without(Pte::US))) {
+                report_error("cpl3: guest PTE of the window not found");
+            } else {
+                probe_setup_read(w);
+                RunResult r = w.run();
+                if (expect_exit(r, ExitReason::EXCEPTION_NMI, "user read of a supervisor page: exception exit")) {
+                    report_eq(r.exit.intr_info & 0xff, 14, "user read of a supervisor page: #PF");
+                    report_eq(r.exit.intr_error & 5, 5, "user read of a supervisor page: error code P and U/S set");
+                    report_eq((vmcs_read(VmcsField::GUEST_SS_AR_BYTES) >> 5) & 3, 3, "guest SS.DPL at the exit is 3");
+                }
+            }
+        }
+    }
+    free_page(backing);
+}
+
+const char* needs_window() { return ept_window_unavailable_reason(); }
+const char* needs_2m()
+{
+    if (const char* why = ept_window_unavailable_reason())
+        return why;
+    return vmx_caps().ept_has(ept_cap::PDE_2M) ? nullptr : "2 MiB EPT leaves not supported (IA32_VMX_EPT_VPID_CAP[16])";
+}
+const char* needs_1g()
+{
+    if (const char* why = ept_window_unavailable_reason())
+        return why;
+    return vmx_caps().ept_has(ept_cap::PDPTE_1G) ? nullptr : "1 GiB EPT leaves not supported (IA32_VMX_EPT_VPID_CAP[17])";
+}
+const char* needs_mbec()
+{
+    if (const char* why = ept_window_unavailable_reason())
+        return why;
+    return vmx_caps().has_proc2(proc2::MBEC)
+               ? nullptr
+               : "secondary control 'mode-based execute control for EPT' not allowed (IA32_VMX_PROCBASED_CTLS2[54])";
+}
+
+constexpr TestCase kCases[] = {
+    {"leaf_4k", test_leaf_4k, needs_window},
+    {"leaf_2m", test_leaf_2m, needs_2m},
+    {"leaf_1g", test_leaf_1g, needs_1g},
+    {"pde_over_4k", test_pde_over_4k, needs_window},
+    {"pdpte_over_4k", test_pdpte_over_4k, needs_window},
+    {"pml4e_over_4k", test_pml4e_over_4k, needs_window},
+    {"pdpte_over_2m", test_pdpte_over_2m, needs_2m},
+    {"pml4e_over_2m", test_pml4e_over_2m, needs_2m},
+    {"pml4e_over_1g", test_pml4e_over_1g, needs_1g},
+    {"mixed", test_mixed, needs_window},
+    {"xu_ignored", test_xu_ignored, needs_window},
+    {"mbec", test_mbec, needs_mbec},
+    {"cpl3", test_cpl3, needs_window},
+};
+
+} // namespace
+
+ExitStatus test_main(int argc, char** argv) { return run_test_cases(kCases, argc, argv); }

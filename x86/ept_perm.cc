@@ -204,28 +204,41 @@ void test_xu_ignored()
     run_placement({"xu_ignored", 1, 2}, XU);
 }
 
-// A restricted non-leaf entry AND a restricted leaf: each valid (present,
-// not misconfigured) upper value at the PDE x each at the PTE, supervisor.
-void test_mixed()
+// A restricted non-leaf level (or levels) AND a restricted leaf: each upper
+// value x each leaf value x each op, supervisor and user, with MBEC on or off.
+struct PairMatrix {
+    const char* name;
+    int upper_from, upper_to; // levels that get the upper value (4..2)
+    Span<const u64> upper, leaf;
+    Span<const EptAccess> ops;
+    bool mbec;
+};
+
+void run_pairs(const PairMatrix& m)
 {
     VmxOn vmx;
     if (!vmx.ok())
         return;
-    static constexpr u64 kValues[] = {R, R | W, R | X, R | W | X, X};
     PhysAddr backing = alloc_page();
-    EptRules rules = ept_rules_here();
+    EptRules rules = ept_rules_here(m.mbec);
+    const char* upper_name = m.upper_from == m.upper_to ? level_name(m.upper_from) : "upper";
     for (int mode = 0; mode < 2; mode++) {
         bool user = mode == 1;
         EptWindow w(l2_perm_access, reinterpret_cast<u64>(&g_box), backing, 1, user);
-        if (!w.ready("mixed"))
+        if (!w.ready(m.name))
             break;
-        for (u64 upper : kValues) {
-            for (u64 leaf : kValues) {
-                if (!w.set_perms(w.gpa(), 2, upper) || !w.set_perms(w.gpa(), 1, leaf))
-                    return;
-                for (EptAccess op : kOps) {
+        if (m.mbec && !vmcs_set_bits(VmcsField::SECONDARY_VM_EXEC_CONTROL, proc2::MBEC))
+            break;
+        bool ok = true;
+        for (u64 upper : m.upper) {
+            for (int l = m.upper_from; ok && l >= m.upper_to; l--)
+                ok = w.set_perms(w.gpa(), l, upper);
+            for (u64 leaf : m.leaf) {
+                if (!ok || !(ok = w.set_perms(w.gpa(), 1, leaf)))
+                    break;
+                for (EptAccess op : m.ops) {
                     char label[96];
-                    snformat(label, sizeof(label), "PDE %s PTE %s: %s %s", perm_name(upper), perm_name(leaf),
+                    snformat(label, sizeof(label), "%s %s PTE %s: %s %s", upper_name, perm_name(upper), perm_name(leaf),
                              user ? "user" : "supervisor", ept_access_name(op));
                     probe(w, backing, op, rules, label);
                 }
@@ -235,44 +248,17 @@ void test_mixed()
     free_page(backing);
 }
 
+// Each valid (present, not misconfigured) value at the PDE x each at the PTE.
+constexpr u64 kValid[] = {R, R | W, R | X, R | W | X, X};
+void test_mixed() { run_pairs({"mixed", 2, 2, kValid, kValid, kOps, false}); }
+
 // With MBEC: bit 2 grants supervisor-mode and bit 10 user-mode execute
 // (for the linear address' U/S), qualification bit 5 = AND of bit 2, bit 6
 // = AND of bit 10 over the walk. Every R/X/XU value at the leaf, with the
 // upper entries RWX+XU and then RWX without XU.
-void test_mbec()
-{
-    VmxOn vmx;
-    if (!vmx.ok())
-        return;
-    static constexpr u64 kValues[] = {R, R | X, R | XU, R | X | XU, XU, X | XU, R | W | XU};
-    static constexpr u64 kUpper[] = {R | W | X | XU, R | W | X};
-    PhysAddr backing = alloc_page();
-    EptRules rules = ept_rules_here(true);
-    for (int mode = 0; mode < 2; mode++) {
-        bool user = mode == 1;
-        for (u64 upper : kUpper) {
-            EptWindow w(l2_perm_access, reinterpret_cast<u64>(&g_box), backing, 1, user);
-            if (!w.ready("mbec"))
-                break;
-            if (!vmcs_set_bits(VmcsField::SECONDARY_VM_EXEC_CONTROL, proc2::MBEC))
-                break;
-            for (int l = 4; l >= 2; l--)
-                if (!w.set_perms(w.gpa(), l, upper))
-                    return;
-            for (u64 leaf : kValues) {
-                if (!w.set_perms(w.gpa(), 1, leaf))
-                    return;
-                for (EptAccess op : kMbecOps) {
-                    char label[96];
-                    snformat(label, sizeof(label), "upper %s PTE %s: %s %s", perm_name(upper), perm_name(leaf),
-                             user ? "user" : "supervisor", ept_access_name(op));
-                    probe(w, backing, op, rules, label);
-                }
-            }
-        }
-    }
-    free_page(backing);
-}
+constexpr u64 kMbecLeaf[] = {R, R | X, R | XU, R | X | XU, XU, X | XU, R | W | XU};
+constexpr u64 kMbecUpper[] = {R | W | X | XU, R | W | X};
+void test_mbec() { run_pairs({"mbec", 4, 2, kMbecUpper, kMbecLeaf, kMbecOps, true}); }
 
 // The user-mode L2 really runs at CPL3: a read of the window page after its
 // guest PTE lost U/S is a #PF (exception exit) with error code P|U (bits 0, 2),
@@ -305,18 +291,8 @@ void test_cpl3()
 }
 
 const char* needs_window() { return ept_window_unavailable_reason(); }
-const char* needs_2m()
-{
-    if (const char* why = ept_window_unavailable_reason())
-        return why;
-    return vmx_caps().ept_has(ept_cap::PDE_2M) ? nullptr : "2 MiB EPT leaves not supported (IA32_VMX_EPT_VPID_CAP[16])";
-}
-const char* needs_1g()
-{
-    if (const char* why = ept_window_unavailable_reason())
-        return why;
-    return vmx_caps().ept_has(ept_cap::PDPTE_1G) ? nullptr : "1 GiB EPT leaves not supported (IA32_VMX_EPT_VPID_CAP[17])";
-}
+const char* needs_2m() { return ept_window_unavailable_reason(2); }
+const char* needs_1g() { return ept_window_unavailable_reason(3); }
 const char* needs_mbec()
 {
     if (const char* why = ept_window_unavailable_reason())

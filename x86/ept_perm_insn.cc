@@ -81,12 +81,6 @@ void l2_insn(u64 arg)
     }
 }
 
-const char* perm_name(u64 perms)
-{
-    static constexpr const char* names[8] = {"none", "R", "W", "RW", "X", "RX", "WX", "RWX"};
-    return names[perms & 7];
-}
-
 // Two pages A (at w.gpa()) and B (right after it), each with its own 4 KiB
 // EPT leaf; L2 runs l2_insn at CPL0 or CPL3.
 struct TwoPages {
@@ -107,11 +101,24 @@ struct TwoPages {
     }
 };
 
+// Runs body(w, user) for a supervisor-mode and then a user-mode L2 on pages
+// A and B of pg; stops when a window cannot be set up (reported).
+template <class Body>
+void in_both_modes(TwoPages& pg, const char* what, Body body)
+{
+    for (int mode = 0; mode < 2; mode++) {
+        bool user = mode == 1;
+        EptWindow w(l2_insn, reinterpret_cast<u64>(&g_box), pg.a, 1, user, pg.b);
+        if (!w.ready(what))
+            return;
+        body(w, user);
+    }
+}
+
 // Checks an exit against the expectation for an access of kind at the
 // walk of fault_gpa (linear = guest-physical in the window). Returns true
 // when it was a violation whose checks all ran.
-bool check_violation(EptWindow& w, const RunResult& r, GuestPhysAddr fault_gpa, EptAccess kind,
-                     const char* label)
+bool check_violation(EptWindow& w, const RunResult& r, GuestPhysAddr fault_gpa, EptAccess kind, const char* label)
 {
     u64 walk[4];
     int n = w.walk(fault_gpa, walk);
@@ -137,57 +144,44 @@ bool check_violation(EptWindow& w, const RunResult& r, GuestPhysAddr fault_gpa, 
 
 // lock add / xchg on page A with A's leaf perms: allowed with RW, a write
 // violation (RMW) with R or RX; memory unchanged after a violation.
-void run_rmw(Op op, bool user)
+void run_rmw(Op op)
 {
+    VmxOn vmx;
+    if (!vmx.ok())
+        return;
     const char* what = op == Op::LockAdd ? "lock add" : "xchg";
     TwoPages pg;
-    EptWindow w(l2_insn, reinterpret_cast<u64>(&g_box), pg.a, 1, user, pg.b);
-    if (!w.ready(what))
-        return;
-    static constexpr u64 kPerms[] = {R, R | X, R | W, RWX};
-    for (u64 perms : kPerms) {
-        char label[80];
-        snformat(label, sizeof(label), "%s %s on %s", user ? "user" : "supervisor", what, perm_name(perms));
-        if (!w.set_perms(w.gpa(), 1, perms))
-            return;
-        u64* mem = reinterpret_cast<u64*>(pg.pa() + 0x40);
-        *mem = PATTERN;
-        g_box = {op, w.gpa().raw() + 0x40, WRITTEN, 0, 0};
-        w.restart();
-        RunResult r = w.run();
-        if (perms & W) {
-            if (!expect_done(r, "%s: completes", label))
+    in_both_modes(pg, what, [&](EptWindow& w, bool user) {
+        static constexpr u64 kPerms[] = {R, R | X, R | W, RWX};
+        for (u64 perms : kPerms) {
+            char label[80];
+            snformat(label, sizeof(label), "%s %s on %s", user ? "user" : "supervisor", what, ept_perm_name(perms));
+            if (!w.set_perms(w.gpa(), 1, perms))
+                return;
+            u64* mem = reinterpret_cast<u64*>(pg.pa() + 0x40);
+            *mem = PATTERN;
+            g_box = {op, w.gpa().raw() + 0x40, WRITTEN, 0, 0};
+            w.restart();
+            RunResult r = w.run();
+            if (perms & W) {
+                if (!expect_done(r, "%s: completes", label))
+                    continue;
+                if (op == Op::LockAdd) {
+                    report_eq(*mem, PATTERN + 1, "%s: memory incremented", label);
+                } else {
+                    report_eq(*mem, WRITTEN, "%s: memory holds the new value", label);
+                    report_eq(g_box.value, PATTERN, "%s: register holds the old value", label);
+                }
                 continue;
-            if (op == Op::LockAdd) {
-                report_eq(*mem, PATTERN + 1, "%s: memory incremented", label);
-            } else {
-                report_eq(*mem, WRITTEN, "%s: memory holds the new value", label);
-                report_eq(g_box.value, PATTERN, "%s: register holds the old value", label);
             }
-            continue;
+            if (check_violation(w, r, w.gpa() + 0x40, EptAccess::ReadModifyWrite, label))
+                report_eq(*mem, PATTERN, "%s: memory unchanged", label);
         }
-        if (check_violation(w, r, w.gpa() + 0x40, EptAccess::ReadModifyWrite, label))
-            report_eq(*mem, PATTERN, "%s: memory unchanged", label);
-    }
+    });
 }
 
-void test_lock_add()
-{
-    VmxOn vmx;
-    if (!vmx.ok())
-        return;
-    run_rmw(Op::LockAdd, false);
-    run_rmw(Op::LockAdd, true);
-}
-
-void test_xchg()
-{
-    VmxOn vmx;
-    if (!vmx.ok())
-        return;
-    run_rmw(Op::Xchg, false);
-    run_rmw(Op::Xchg, true);
-}
+void test_lock_add() { run_rmw(Op::LockAdd); }
+void test_xchg() { run_rmw(Op::Xchg); }
 
 // 8-byte read and write at A+4092 (4 bytes in A, 4 in B), A RWX, B with
 // each R/W/X value that is not a misconfiguration.
@@ -197,11 +191,7 @@ void test_split_data()
     if (!vmx.ok())
         return;
     TwoPages pg;
-    for (int mode = 0; mode < 2; mode++) {
-        bool user = mode == 1;
-        EptWindow w(l2_insn, reinterpret_cast<u64>(&g_box), pg.a, 1, user, pg.b);
-        if (!w.ready("split"))
-            return;
+    in_both_modes(pg, "split", [&](EptWindow& w, bool user) {
         GuestPhysAddr gb = w.gpa() + PAGE_SIZE;
         static constexpr u64 kPerms[] = {0, R, R | W, R | X, RWX, X};
         for (u64 perms : kPerms) {
@@ -212,7 +202,7 @@ void test_split_data()
             for (Op op : kSplitOps) {
                 char label[80];
                 snformat(label, sizeof(label), "%s %s crossing into %s", user ? "user" : "supervisor",
-                         op == Op::Read ? "read" : "write", perm_name(perms));
+                         op == Op::Read ? "read" : "write", ept_perm_name(perms));
                 pg.fill();
                 u64 before_a = *reinterpret_cast<u32*>(pg.pa() + 4092), before_b = *reinterpret_cast<u32*>(pg.pb());
                 g_box = {op, w.gpa().raw() + 4092, WRITTEN, 0, 0};
@@ -237,7 +227,7 @@ void test_split_data()
                            "%s: neither page written", label);
             }
         }
-    }
+    });
 }
 
 // "mov $FETCH_MAGIC, %eax" starting 3 bytes before the end of A (its last 2
@@ -249,11 +239,7 @@ void test_split_fetch()
     if (!vmx.ok())
         return;
     TwoPages pg;
-    for (int mode = 0; mode < 2; mode++) {
-        bool user = mode == 1;
-        EptWindow w(l2_insn, reinterpret_cast<u64>(&g_box), pg.a, 1, user, pg.b);
-        if (!w.ready("split fetch"))
-            return;
+    in_both_modes(pg, "split fetch", [&](EptWindow& w, bool user) {
         GuestPhysAddr gb = w.gpa() + PAGE_SIZE;
         static constexpr u64 kPerms[] = {0, R, R | W, R | X, RWX, X};
         for (u64 perms : kPerms) {
@@ -263,7 +249,7 @@ void test_split_fetch()
                 return;
             char label[80];
             snformat(label, sizeof(label), "%s instruction crossing into %s", user ? "user" : "supervisor",
-                     perm_name(perms));
+                     ept_perm_name(perms));
             pg.fill();
             u8 code[6] = {0xb8, 0, 0, 0, 0, 0xc3};
             *reinterpret_cast<u32*>(code + 1) = FETCH_MAGIC;
@@ -283,7 +269,7 @@ void test_split_fetch()
             if (check_violation(w, r, gb, EptAccess::Fetch, label))
                 report_eq(r.exit.guest_rip, start, "%s: guest RIP at the instruction", label);
         }
-    }
+    });
 }
 
 // rep movsb of 64 bytes from A+0x100 to A+4096-16: 16 bytes land in A, the
@@ -296,18 +282,14 @@ void test_rep_movs()
         return;
     TwoPages pg;
     constexpr u64 COUNT = 64, IN_A = 16;
-    for (int mode = 0; mode < 2; mode++) {
-        bool user = mode == 1;
-        EptWindow w(l2_insn, reinterpret_cast<u64>(&g_box), pg.a, 1, user, pg.b);
-        if (!w.ready("rep movs"))
-            return;
+    in_both_modes(pg, "rep movs", [&](EptWindow& w, bool user) {
         GuestPhysAddr gb = w.gpa() + PAGE_SIZE;
         static constexpr u64 kPerms[] = {0, R, R | X, R | W};
         for (u64 perms : kPerms) {
             if (!w.set_perms(gb, 1, perms))
                 return;
             char label[80];
-            snformat(label, sizeof(label), "%s rep movsb into %s", user ? "user" : "supervisor", perm_name(perms));
+            snformat(label, sizeof(label), "%s rep movsb into %s", user ? "user" : "supervisor", ept_perm_name(perms));
             pg.fill();
             u8 b_before[COUNT];
             for (u64 i = 0; i < COUNT; i++)
@@ -342,7 +324,7 @@ void test_rep_movs()
                 b_same &= pg.pb()[i] == b_before[i];
             report(b_same, "%s: the forbidden page unchanged", label);
         }
-    }
+    });
 }
 
 // nullptr when KVM's forced-emulation prefix works for L1 (ud2; "kvm"
@@ -378,11 +360,11 @@ void test_emulated()
         if (!w.set_perms(w.gpa(), 1, perms))
             return;
         for (Op op : kFepOps) {
-            EptAccess kind = op == Op::FepRead ? EptAccess::Read
+            EptAccess kind = op == Op::FepRead    ? EptAccess::Read
                              : op == Op::FepWrite ? EptAccess::Write
                                                   : EptAccess::ReadModifyWrite;
             char label[80];
-            snformat(label, sizeof(label), "emulated %s on %s", ept_access_name(kind), perm_name(perms));
+            snformat(label, sizeof(label), "emulated %s on %s", ept_access_name(kind), ept_perm_name(perms));
             u64* mem = reinterpret_cast<u64*>(pg.pa() + 0x40);
             *mem = PATTERN;
             g_box = {op, w.gpa().raw() + 0x40, WRITTEN, 0, 0};
@@ -417,12 +399,9 @@ const char* needs_fep()
 }
 
 constexpr TestCase kCases[] = {
-    {"lock_add", test_lock_add, needs_window},
-    {"xchg", test_xchg, needs_window},
-    {"split_data", test_split_data, needs_window},
-    {"split_fetch", test_split_fetch, needs_window},
-    {"rep_movs", test_rep_movs, needs_window},
-    {"emulated", test_emulated, needs_fep},
+    {"lock_add", test_lock_add, needs_window},     {"xchg", test_xchg, needs_window},
+    {"split_data", test_split_data, needs_window}, {"split_fetch", test_split_fetch, needs_window},
+    {"rep_movs", test_rep_movs, needs_window},     {"emulated", test_emulated, needs_fep},
 };
 
 } // namespace

@@ -5,7 +5,7 @@
 #include "x86/vmx/caps.hh"
 #include "x86/vmx/vmcs.hh"
 
-const char* ept_window_unavailable_reason()
+const char* ept_window_unavailable_reason(int leaf_level)
 {
     if (const char* why = ept_unavailable_reason())
         return why;
@@ -14,6 +14,10 @@ const char* ept_window_unavailable_reason()
     if (!vmx_caps().ept_has(ept_cap::INVEPT) ||
         !(vmx_caps().ept_vpid & (ept_cap::INVEPT_SINGLE | ept_cap::INVEPT_ALL)))
         return "INVEPT single/all-context not supported (IA32_VMX_EPT_VPID_CAP[20,25,26])";
+    if (leaf_level == 2 && !vmx_caps().ept_has(ept_cap::PDE_2M))
+        return "2 MiB EPT leaves not supported (IA32_VMX_EPT_VPID_CAP[16])";
+    if (leaf_level == 3 && !vmx_caps().ept_has(ept_cap::PDPTE_1G))
+        return "1 GiB EPT leaves not supported (IA32_VMX_EPT_VPID_CAP[17])";
     return nullptr;
 }
 

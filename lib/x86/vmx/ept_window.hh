@@ -13,8 +13,9 @@
 // 512 GiB: EPT PML4 slot 1 (L1's RAM is in slot 0). Needs MAXPHYADDR >= 40.
 constexpr GuestPhysAddr EPT_FAR_GPA(0x8000000000ull);
 
-// nullptr when EptWindow can run here, else why not (for TestCase).
-const char* ept_window_unavailable_reason();
+// nullptr when EptWindow can run here with a leaf at leaf_level (2 MiB and
+// 1 GiB leaves need IA32_VMX_EPT_VPID_CAP[16]/[17]), else why not.
+const char* ept_window_unavailable_reason(int leaf_level = 1);
 
 class EptWindow {
 public:

@@ -41,7 +41,6 @@ struct InsnBox {
     u64 count; // RepMovsb byte count
 };
 InsnBox g_box;
-constexpr Op kSplitOps[] = {Op::Read, Op::Write};
 constexpr Op kFepOps[] = {Op::FepRead, Op::FepWrite, Op::FepLockAdd};
 
 // L2 body (CPL0 or CPL3): the instruction under test at g_box.addr.
@@ -101,19 +100,32 @@ struct TwoPages {
     }
 };
 
-// Runs body(w, user) for a supervisor-mode and then a user-mode L2 on pages
-// A and B of pg; stops when a window cannot be set up (reported).
+// For a supervisor-mode and then a user-mode L2 on pages A and B of pg: for
+// each value of perms in the 4 KiB leaf of page A (page = 0) or B (page = 1)
+// — X-only only where IA32_VMX_EPT_VPID_CAP[0] allows it — resets both pages
+// (pg.fill) and runs body(w, user, perms, label) with label naming the mode,
+// what and the value. Stops at a setup failure (reported).
 template <class Body>
-void in_both_modes(TwoPages& pg, const char* what, Body body)
+void for_each_setting(TwoPages& pg, const char* what, int page, Span<const u64> perms, Body body)
 {
     for (int mode = 0; mode < 2; mode++) {
         bool user = mode == 1;
         EptWindow w(l2_insn, reinterpret_cast<u64>(&g_box), pg.a, 1, user, pg.b);
         if (!w.ready(what))
             return;
-        body(w, user);
+        for (u64 p : perms) {
+            if (p == X && !(vmx_caps().ept_vpid & ept_cap::EXEC_ONLY))
+                continue;
+            if (!w.set_perms(w.gpa() + page * PAGE_SIZE, 1, p))
+                return;
+            char label[80];
+            snformat(label, sizeof(label), "%s %s %s", user ? "user" : "supervisor", what, ept_perm_name(p));
+            pg.fill();
+            body(w, p, label);
+        }
     }
 }
+
 
 // Checks an exit against the expectation for an access of kind at the
 // walk of fault_gpa (linear = guest-physical in the window). Returns true
@@ -144,38 +156,32 @@ bool check_violation(EptWindow& w, const RunResult& r, GuestPhysAddr fault_gpa, 
 
 // lock add / xchg on page A with A's leaf perms: allowed with RW, a write
 // violation (RMW) with R or RX; memory unchanged after a violation.
+constexpr u64 kRmwPerms[] = {R, R | X, R | W, RWX};
 void run_rmw(Op op)
 {
     VmxOn vmx;
     if (!vmx.ok())
         return;
-    const char* what = op == Op::LockAdd ? "lock add" : "xchg";
     TwoPages pg;
-    in_both_modes(pg, what, [&](EptWindow& w, bool user) {
-        static constexpr u64 kPerms[] = {R, R | X, R | W, RWX};
-        for (u64 perms : kPerms) {
-            char label[80];
-            snformat(label, sizeof(label), "%s %s on %s", user ? "user" : "supervisor", what, ept_perm_name(perms));
-            if (!w.set_perms(w.gpa(), 1, perms))
-                return;
-            u64* mem = reinterpret_cast<u64*>(pg.pa() + 0x40);
-            *mem = PATTERN;
-            g_box = {op, w.gpa().raw() + 0x40, WRITTEN, 0, 0};
-            w.restart();
-            RunResult r = w.run();
-            if (perms & W) {
-                if (!expect_done(r, "%s: completes", label))
-                    continue;
-                if (op == Op::LockAdd) {
-                    report_eq(*mem, PATTERN + 1, "%s: memory incremented", label);
-                } else {
-                    report_eq(*mem, WRITTEN, "%s: memory holds the new value", label);
-                    report_eq(g_box.value, PATTERN, "%s: register holds the old value", label);
-                }
-                continue;
-            }
+    const char* what = op == Op::LockAdd ? "lock add on" : "xchg on";
+    for_each_setting(pg, what, 0, kRmwPerms, [&](EptWindow& w, u64 perms, const char* label) {
+        u64* mem = reinterpret_cast<u64*>(pg.pa() + 0x40);
+        *mem = PATTERN;
+        g_box = {op, w.gpa().raw() + 0x40, WRITTEN, 0, 0};
+        w.restart();
+        RunResult r = w.run();
+        if (!(perms & W)) {
             if (check_violation(w, r, w.gpa() + 0x40, EptAccess::ReadModifyWrite, label))
                 report_eq(*mem, PATTERN, "%s: memory unchanged", label);
+            return;
+        }
+        if (!expect_done(r, "%s: completes", label))
+            return;
+        if (op == Op::LockAdd) {
+            report_eq(*mem, PATTERN + 1, "%s: memory incremented", label);
+        } else {
+            report_eq(*mem, WRITTEN, "%s: memory holds the new value", label);
+            report_eq(g_box.value, PATTERN, "%s: register holds the old value", label);
         }
     });
 }
@@ -183,52 +189,43 @@ void run_rmw(Op op)
 void test_lock_add() { run_rmw(Op::LockAdd); }
 void test_xchg() { run_rmw(Op::Xchg); }
 
-// 8-byte read and write at A+4092 (4 bytes in A, 4 in B), A RWX, B with
-// each R/W/X value that is not a misconfiguration.
-void test_split_data()
+// Page B's values for the crossing cases (A stays RWX).
+constexpr u64 kCrossPerms[] = {0, R, R | W, R | X, RWX, X};
+
+// 8-byte read or write at A+4092 (4 bytes in A, 4 in B).
+void run_split_data(Op op)
 {
     VmxOn vmx;
     if (!vmx.ok())
         return;
     TwoPages pg;
-    in_both_modes(pg, "split", [&](EptWindow& w, bool user) {
-        GuestPhysAddr gb = w.gpa() + PAGE_SIZE;
-        static constexpr u64 kPerms[] = {0, R, R | W, R | X, RWX, X};
-        for (u64 perms : kPerms) {
-            if (perms == X && !(vmx_caps().ept_vpid & ept_cap::EXEC_ONLY))
-                continue;
-            if (!w.set_perms(gb, 1, perms))
-                return;
-            for (Op op : kSplitOps) {
-                char label[80];
-                snformat(label, sizeof(label), "%s %s crossing into %s", user ? "user" : "supervisor",
-                         op == Op::Read ? "read" : "write", ept_perm_name(perms));
-                pg.fill();
-                u64 before_a = *reinterpret_cast<u32*>(pg.pa() + 4092), before_b = *reinterpret_cast<u32*>(pg.pb());
-                g_box = {op, w.gpa().raw() + 4092, WRITTEN, 0, 0};
-                w.restart();
-                RunResult r = w.run();
-                bool allowed = op == Op::Read ? (perms & R) : (perms & W);
-                if (allowed) {
-                    if (!expect_done(r, "%s: completes", label))
-                        continue;
-                    if (op == Op::Read)
-                        report_eq(g_box.value, before_a | (before_b << 32), "%s: value from both pages", label);
-                    else
-                        report(*reinterpret_cast<u32*>(pg.pa() + 4092) == static_cast<u32>(WRITTEN) &&
-                                   *reinterpret_cast<u32*>(pg.pb()) == static_cast<u32>(WRITTEN >> 32),
-                               "%s: both pages written", label);
-                    continue;
-                }
-                EptAccess kind = op == Op::Read ? EptAccess::Read : EptAccess::Write;
-                if (check_violation(w, r, gb, kind, label) && op == Op::Write)
-                    report(*reinterpret_cast<u32*>(pg.pa() + 4092) == before_a &&
-                               *reinterpret_cast<u32*>(pg.pb()) == before_b,
-                           "%s: neither page written", label);
-            }
+    const char* what = op == Op::Read ? "read crossing into" : "write crossing into";
+    for_each_setting(pg, what, 1, kCrossPerms, [&](EptWindow& w, u64 perms, const char* label) {
+        u32* in_a = reinterpret_cast<u32*>(pg.pa() + 4092);
+        u32* in_b = reinterpret_cast<u32*>(pg.pb());
+        u64 before_a = *in_a, before_b = *in_b;
+        g_box = {op, w.gpa().raw() + 4092, WRITTEN, 0, 0};
+        w.restart();
+        RunResult r = w.run();
+        bool allowed = op == Op::Read ? (perms & R) : (perms & W);
+        if (!allowed) {
+            EptAccess kind = op == Op::Read ? EptAccess::Read : EptAccess::Write;
+            if (check_violation(w, r, w.gpa() + PAGE_SIZE, kind, label) && op == Op::Write)
+                report(*in_a == before_a && *in_b == before_b, "%s: neither page written", label);
+            return;
         }
+        if (!expect_done(r, "%s: completes", label))
+            return;
+        if (op == Op::Read)
+            report_eq(g_box.value, before_a | (before_b << 32), "%s: value from both pages", label);
+        else
+            report(*in_a == static_cast<u32>(WRITTEN) && *in_b == static_cast<u32>(WRITTEN >> 32),
+                   "%s: both pages written", label);
     });
 }
+
+void test_split_read() { run_split_data(Op::Read); }
+void test_split_write() { run_split_data(Op::Write); }
 
 // "mov $FETCH_MAGIC, %eax" starting 3 bytes before the end of A (its last 2
 // bytes in B), "ret" in B: runs when B is executable, else a fetch
@@ -239,35 +236,22 @@ void test_split_fetch()
     if (!vmx.ok())
         return;
     TwoPages pg;
-    in_both_modes(pg, "split fetch", [&](EptWindow& w, bool user) {
-        GuestPhysAddr gb = w.gpa() + PAGE_SIZE;
-        static constexpr u64 kPerms[] = {0, R, R | W, R | X, RWX, X};
-        for (u64 perms : kPerms) {
-            if (perms == X && !(vmx_caps().ept_vpid & ept_cap::EXEC_ONLY))
-                continue;
-            if (!w.set_perms(gb, 1, perms))
-                return;
-            char label[80];
-            snformat(label, sizeof(label), "%s instruction crossing into %s", user ? "user" : "supervisor",
-                     ept_perm_name(perms));
-            pg.fill();
-            u8 code[6] = {0xb8, 0, 0, 0, 0, 0xc3};
-            *reinterpret_cast<u32*>(code + 1) = FETCH_MAGIC;
-            for (int i = 0; i < 3; i++)
-                pg.pa()[4093 + i] = code[i];
-            for (int i = 0; i < 3; i++)
-                pg.pb()[i] = code[3 + i];
-            u64 start = w.gpa().raw() + 4093;
-            g_box = {Op::Call, start, 0, 0, 0};
-            w.restart();
-            RunResult r = w.run();
-            if (perms & X) {
-                if (expect_done(r, "%s: completes", label))
-                    report_eq(g_box.value, FETCH_MAGIC, "%s: L2 ran the instruction", label);
-                continue;
-            }
-            if (check_violation(w, r, gb, EptAccess::Fetch, label))
+    for_each_setting(pg, "instruction crossing into", 1, kCrossPerms, [&](EptWindow& w, u64 perms, const char* label) {
+        u8 code[6] = {0xb8, 0, 0, 0, 0, 0xc3};
+        *reinterpret_cast<u32*>(code + 1) = FETCH_MAGIC;
+        for (int i = 0; i < 3; i++) {
+            pg.pa()[4093 + i] = code[i];
+            pg.pb()[i] = code[3 + i];
+        }
+        u64 start = w.gpa().raw() + 4093;
+        g_box = {Op::Call, start, 0, 0, 0};
+        w.restart();
+        RunResult r = w.run();
+        if (!(perms & X)) {
+            if (check_violation(w, r, w.gpa() + PAGE_SIZE, EptAccess::Fetch, label))
                 report_eq(r.exit.guest_rip, start, "%s: guest RIP at the instruction", label);
+        } else if (expect_done(r, "%s: completes", label)) {
+            report_eq(g_box.value, FETCH_MAGIC, "%s: L2 ran the instruction", label);
         }
     });
 }
@@ -275,6 +259,7 @@ void test_split_fetch()
 // rep movsb of 64 bytes from A+0x100 to A+4096-16: 16 bytes land in A, the
 // 17th is B's first byte. B read-only (or RX, or not present): a write
 // violation at B with RCX = 48, RSI = src+16, RDI = B; B RW: all 64 copied.
+constexpr u64 kMovsPerms[] = {0, R, R | X, R | W};
 void test_rep_movs()
 {
     VmxOn vmx;
@@ -282,48 +267,37 @@ void test_rep_movs()
         return;
     TwoPages pg;
     constexpr u64 COUNT = 64, IN_A = 16;
-    in_both_modes(pg, "rep movs", [&](EptWindow& w, bool user) {
-        GuestPhysAddr gb = w.gpa() + PAGE_SIZE;
-        static constexpr u64 kPerms[] = {0, R, R | X, R | W};
-        for (u64 perms : kPerms) {
-            if (!w.set_perms(gb, 1, perms))
-                return;
-            char label[80];
-            snformat(label, sizeof(label), "%s rep movsb into %s", user ? "user" : "supervisor", ept_perm_name(perms));
-            pg.fill();
-            u8 b_before[COUNT];
-            for (u64 i = 0; i < COUNT; i++)
-                b_before[i] = pg.pb()[i];
-            u64 src = w.gpa().raw() + 0x100, dst = w.gpa().raw() + PAGE_SIZE - IN_A;
-            g_box = {Op::RepMovsb, dst, 0, src, COUNT};
-            w.restart();
-            RunResult r = w.run();
-            const u8* s = pg.pa() + 0x100;
-            const u8* d = pg.pa() + PAGE_SIZE - IN_A;
-            bool a_copied = true;
-            for (u64 i = 0; i < IN_A; i++)
-                a_copied &= d[i] == s[i];
-            if (perms & W) {
-                if (!expect_done(r, "%s: completes", label))
-                    continue;
-                bool b_copied = true;
-                for (u64 i = 0; i < COUNT - IN_A; i++)
-                    b_copied &= pg.pb()[i] == s[IN_A + i];
+    for_each_setting(pg, "rep movsb into", 1, kMovsPerms, [&](EptWindow& w, u64 perms, const char* label) {
+        u8 b_before[COUNT];
+        for (u64 i = 0; i < COUNT; i++)
+            b_before[i] = pg.pb()[i];
+        u64 src = w.gpa().raw() + 0x100, dst = w.gpa().raw() + PAGE_SIZE - IN_A;
+        g_box = {Op::RepMovsb, dst, 0, src, COUNT};
+        w.restart();
+        RunResult r = w.run();
+        const u8* s = pg.pa() + 0x100;
+        const u8* d = pg.pa() + PAGE_SIZE - IN_A;
+        bool a_copied = true, b_copied = true, b_same = true;
+        for (u64 i = 0; i < IN_A; i++)
+            a_copied &= d[i] == s[i];
+        for (u64 i = 0; i < COUNT - IN_A; i++)
+            b_copied &= pg.pb()[i] == s[IN_A + i];
+        for (u64 i = 0; i < COUNT; i++)
+            b_same &= pg.pb()[i] == b_before[i];
+        if (perms & W) {
+            if (expect_done(r, "%s: completes", label))
                 report(a_copied && b_copied, "%s: all bytes copied", label);
-                continue;
-            }
-            if (!check_violation(w, r, gb, EptAccess::Write, label))
-                continue;
-            const GuestRegs& g = w.eg().guest().regs();
-            report_eq(g.rcx, COUNT - IN_A, "%s: RCX counts the bytes not yet copied", label);
-            report_eq(g.rsi, src + IN_A, "%s: RSI at the next source byte", label);
-            report_eq(g.rdi, gb.raw(), "%s: RDI at the first byte of the forbidden page", label);
-            report(a_copied, "%s: the bytes before the boundary were copied", label);
-            bool b_same = true;
-            for (u64 i = 0; i < COUNT; i++)
-                b_same &= pg.pb()[i] == b_before[i];
-            report(b_same, "%s: the forbidden page unchanged", label);
+            return;
         }
+        GuestPhysAddr gb = w.gpa() + PAGE_SIZE;
+        if (!check_violation(w, r, gb, EptAccess::Write, label))
+            return;
+        const GuestRegs& g = w.eg().guest().regs();
+        report_eq(g.rcx, COUNT - IN_A, "%s: RCX counts the bytes not yet copied", label);
+        report_eq(g.rsi, src + IN_A, "%s: RSI at the next source byte", label);
+        report_eq(g.rdi, gb.raw(), "%s: RDI at the first byte of the forbidden page", label);
+        report(a_copied, "%s: the bytes before the boundary were copied", label);
+        report(b_same, "%s: the forbidden page unchanged", label);
     });
 }
 
@@ -400,7 +374,8 @@ const char* needs_fep()
 
 constexpr TestCase kCases[] = {
     {"lock_add", test_lock_add, needs_window},     {"xchg", test_xchg, needs_window},
-    {"split_data", test_split_data, needs_window}, {"split_fetch", test_split_fetch, needs_window},
+    {"split_read", test_split_read, needs_window},
+    {"split_write", test_split_write, needs_window}, {"split_fetch", test_split_fetch, needs_window},
     {"rep_movs", test_rep_movs, needs_window},     {"emulated", test_emulated, needs_fep},
 };
 

@@ -20,6 +20,7 @@
 #include "x86/alloc_phys.hh"
 #include "x86/paging.hh"
 #include "x86/vmx/caps.hh"
+#include "x86/vmx/expect.hh"
 #include "x86/vmx/ept_window.hh"
 #include "x86/vmx/vmcs.hh"
 #include "x86/vmx/vmx_on.hh"
@@ -86,9 +87,46 @@ const char* level_name(int level)
     return level >= 1 && level <= 4 ? names[level] : "?";
 }
 
+// The virtualization-exception information area (SDM Vol. 3C 26.5.7.2).
+struct VeInfo {
+    u32 reason; // 48 (EPT violation)
+    u32 busy;   // 0xffffffff once written; a violation becomes #VE only while it is 0
+    u64 qualification;
+    u64 gla;
+    u64 gpa;
+    u16 eptp_index;
+};
+constexpr u16 VE_EPTP_INDEX = 5;
+constexpr u8 VE_VECTOR = 20;
+
+// Turns on EPT-violation #VE in the current VMCS, information area at ve.
+bool enable_ve(PhysAddr ve)
+{
+    return vmcs_write(VmcsField::VE_INFORMATION_ADDRESS, ve.raw()) &&
+           vmcs_write(VmcsField::EPTP_INDEX, VE_EPTP_INDEX) &&
+           vmcs_set_bits(VmcsField::SECONDARY_VM_EXEC_CONTROL, proc2::EPT_VE);
+}
+
+// The whole #VE information against e (the qualification as for a VM exit,
+// bit 12 undefined in the #VE copy) and the access' address.
+void check_ve_info(const VeInfo& v, EptExpect e, u64 addr, const char* label)
+{
+    e.qual_mask &= ~ept_qual::NMI_UNBLOCKING;
+    report_eq(v.reason, static_cast<u32>(ExitReason::EPT_VIOLATION), "%s: VE info exit reason", label);
+    report_eq(v.busy, 0xffffffff, "%s: VE info busy word", label);
+    report_ept_qual(e, v.qualification, "%s: VE info qualification", label);
+    report_eq(v.gla, addr, "%s: VE info guest-linear address", label);
+    report_eq(v.gpa, addr, "%s: VE info guest-physical address", label);
+    char exp[48], act[48];
+    snformat(exp, sizeof(exp), "%u (EPTP-index field)", VE_EPTP_INDEX);
+    snformat(act, sizeof(act), "%u", v.eptp_index);
+    check_known("ept.ve-eptp-index", v.eptp_index == VE_EPTP_INDEX, {exp, act}, "%s: VE info EPTP index", label);
+}
+
 // Runs one access through the window and checks it against ept_expect over
 // the walk as it stands. Every check is one result line named by label.
-void probe(EptWindow& w, PhysAddr backing, EptAccess op, const EptRules& rules, const char* label)
+void probe(EptWindow& w, PhysAddr backing, EptAccess op, const EptRules& rules, const char* label,
+           PhysAddr ve = PhysAddr())
 {
     fill_backing(backing, op);
     u64 addr = w.gpa().raw() + OFFSET;
@@ -100,6 +138,8 @@ void probe(EptWindow& w, PhysAddr backing, EptAccess op, const EptRules& rules, 
     p.user_linear = w.user();
     EptExpect e = ept_expect(walk, n, 4, p, rules);
 
+    if (ve.raw())
+        *phys_to_ptr<VeInfo>(ve) = VeInfo{};
     w.restart();
     RunResult r = w.run();
     u64* mem = phys_to_ptr<u64>(backing + OFFSET);
@@ -121,20 +161,21 @@ void probe(EptWindow& w, PhysAddr backing, EptAccess op, const EptRules& rules, 
             return;
         report_eq(r.exit.guest_phys, addr, "%s: guest-physical address", label);
         return;
-    case EptOutcome::Violation: {
-        if (!expect_exit(r, ExitReason::EPT_VIOLATION, "%s: EPT violation", label))
-            return;
-        char exp[64], act[32];
-        snformat(exp, sizeof(exp), "%#lx (mask %#lx)", e.qual, e.qual_mask);
-        snformat(act, sizeof(act), "%#lx", r.exit.qualification);
-        Diagnostic d{exp, act};
-        report_check(e.qual_matches(r.exit.qualification), &d, nullptr, "%s: exit qualification", label);
-        report_eq(r.exit.guest_phys, addr, "%s: guest-physical address", label);
-        report_eq(r.exit.guest_linear, addr, "%s: guest-linear address", label);
+    case EptOutcome::Violation:
+        if (ve.raw()) {
+            if (!expect_exception(r, VE_VECTOR, false, "%s: #VE (exception exit, vector 20)", label))
+                return;
+            check_ve_info(*phys_to_ptr<VeInfo>(ve), e, addr, label);
+        } else {
+            if (!expect_exit(r, ExitReason::EPT_VIOLATION, "%s: EPT violation", label))
+                return;
+            report_ept_qual(e, r.exit.qualification, "%s: exit qualification", label);
+            report_eq(r.exit.guest_phys, addr, "%s: guest-physical address", label);
+            report_eq(r.exit.guest_linear, addr, "%s: guest-linear address", label);
+        }
         if (op == EptAccess::Write || op == EptAccess::ReadModifyWrite)
             report_eq(*mem, PATTERN, "%s: memory unchanged", label);
         return;
-    }
     }
 }
 
@@ -151,17 +192,18 @@ struct Placement {
 
 // For each mode (supervisor, user): each of the 8 R/W/X values at the
 // placement's entry (all others RWX, plus extra in every entry) x each op.
-void run_placement(const Placement& pl, u64 extra = 0)
+void run_placement(const Placement& pl, u64 extra = 0, bool with_ve = false)
 {
     VmxOn vmx;
     if (!vmx.ok())
         return;
     PhysAddr backing = alloc_page();
+    PhysAddr ve = with_ve ? alloc_page() : PhysAddr();
     EptRules rules = ept_rules_here();
     for (int mode = 0; mode < 2; mode++) {
         bool user = mode == 1;
         EptWindow w(l2_perm_access, reinterpret_cast<u64>(&g_box), backing, pl.leaf_level, user);
-        if (!w.ready(pl.name))
+        if (!w.ready(pl.name) || (with_ve && !enable_ve(ve)))
             break;
         for (int l = 4; l >= pl.leaf_level; l--)
             if (!w.set_perms(w.gpa(), l, R | W | X | extra))
@@ -173,11 +215,13 @@ void run_placement(const Placement& pl, u64 extra = 0)
                 char label[96];
                 snformat(label, sizeof(label), "%s %s: %s %s", level_name(pl.restrict_level), perm_name(perms | extra),
                          user ? "user" : "supervisor", ept_access_name(op));
-                probe(w, backing, op, rules, label);
+                probe(w, backing, op, rules, label, ve);
             }
         }
     }
     free_page(backing);
+    if (ve.raw())
+        free_page(ve);
 }
 
 constexpr Placement kPlacements[] = {
@@ -203,6 +247,15 @@ void test_xu_ignored()
     run_placement({"xu_ignored", 1, 1}, XU);
     run_placement({"xu_ignored", 1, 2}, XU);
 }
+
+// The leaf_4k, pdpte_over_2m and pml4e_over_1g matrices with EPT-violation
+// #VE on (SDM 26.5.7): each violation (suppress-#VE clear in every entry)
+// becomes #VE in L2 — here an exception exit with vector 20 — and the #VE
+// information area holds the whole qualification, GLA, GPA, EPTP index;
+// misconfigurations stay VM exits.
+void test_ve_leaf_4k() { run_placement(kPlacements[0], 0, true); }
+void test_ve_pdpte_over_2m() { run_placement(kPlacements[6], 0, true); }
+void test_ve_pml4e_over_1g() { run_placement(kPlacements[8], 0, true); }
 
 // A restricted non-leaf level (or levels) AND a restricted leaf: each upper
 // value x each leaf value x each op, supervisor and user, with MBEC on or off.
@@ -293,6 +346,17 @@ void test_cpl3()
 const char* needs_window() { return ept_window_unavailable_reason(); }
 const char* needs_2m() { return ept_window_unavailable_reason(2); }
 const char* needs_1g() { return ept_window_unavailable_reason(3); }
+const char* needs_ve_at(int leaf_level)
+{
+    if (const char* why = ept_window_unavailable_reason(leaf_level))
+        return why;
+    return vmx_caps().has_proc2(proc2::EPT_VE)
+               ? nullptr
+               : "secondary control 'EPT-violation #VE' not allowed (IA32_VMX_PROCBASED_CTLS2[50])";
+}
+const char* needs_ve() { return needs_ve_at(1); }
+const char* needs_ve_2m() { return needs_ve_at(2); }
+const char* needs_ve_1g() { return needs_ve_at(3); }
 const char* needs_mbec()
 {
     if (const char* why = ept_window_unavailable_reason())
@@ -316,6 +380,9 @@ constexpr TestCase kCases[] = {
     {"xu_ignored", test_xu_ignored, needs_window},
     {"mbec", test_mbec, needs_mbec},
     {"cpl3", test_cpl3, needs_window},
+    {"ve_leaf_4k", test_ve_leaf_4k, needs_ve},
+    {"ve_pdpte_over_2m", test_ve_pdpte_over_2m, needs_ve_2m},
+    {"ve_pml4e_over_1g", test_ve_pml4e_over_1g, needs_ve_1g},
 };
 
 } // namespace

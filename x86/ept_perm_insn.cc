@@ -144,11 +144,7 @@ bool check_violation(EptWindow& w, const RunResult& r, GuestPhysAddr fault_gpa, 
     }
     if (!expect_exit(r, ExitReason::EPT_VIOLATION, "%s: EPT violation", label))
         return false;
-    char exp[64], act[32];
-    snformat(exp, sizeof(exp), "%#lx (mask %#lx)", e.qual, e.qual_mask);
-    snformat(act, sizeof(act), "%#lx", r.exit.qualification);
-    Diagnostic d{exp, act};
-    report_check(e.qual_matches(r.exit.qualification), &d, nullptr, "%s: exit qualification", label);
+    report_ept_qual(e, r.exit.qualification, "%s: exit qualification", label);
     report_eq(r.exit.guest_phys, fault_gpa.raw(), "%s: guest-physical address", label);
     report_eq(r.exit.guest_linear, fault_gpa.raw(), "%s: guest-linear address", label);
     return true;

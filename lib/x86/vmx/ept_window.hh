@@ -4,6 +4,7 @@
 // of its own (supervisor or user pages, l2_user.hh) so that it can run at
 // CPL0 or CPL3. Linear address = guest-physical address in the window.
 #pragma once
+#include "report.hh"
 #include "types.hh"
 #include "x86/addr.hh"
 #include "x86/vmx/ept_harness.hh"
@@ -66,3 +67,16 @@ private:
 // The rules of ept_expect for the current CPU (exec-only, advanced info);
 // mbec as given.
 EptRules ept_rules_here(bool mbec = false);
+
+// One check of an EPT-violation exit qualification (or its #VE copy)
+// against e: (actual & e.qual_mask) == e.qual; a failure shows both and
+// the mask.
+template <class... Args>
+bool report_ept_qual(const EptExpect& e, u64 actual, Here fmt, const Args&... args)
+{
+    char exp[64], act[32];
+    snformat(exp, sizeof(exp), "%#lx (mask %#lx)", e.qual, e.qual_mask);
+    snformat(act, sizeof(act), "%#lx", actual);
+    Diagnostic d{exp, act};
+    return report_check(e.qual_matches(actual), &d, nullptr, fmt, args...);
+}

@@ -241,7 +241,7 @@ void test_guest_rip_below_n()
     if (!g.ready() || !vmcs_write(F::GUEST_RIP, rip))
         return;
     RunResult r = g.run();
-    if (expect_exception(r, 13, true, "guest RIP bit N-1 set (N = %u): entry succeeds, the first fetch raises #GP", n)) {
+    if (expect_exception(r, 13, true, "guest RIP bit N-1 set (N = linear-address width): entry succeeds, the first fetch raises #GP")) {
         report_eq(r.exit.guest_rip, rip, "guest RIP bit N-1 set: exit RIP is the non-canonical RIP");
         report_eq(r.exit.intr_error, 0, "guest RIP bit N-1 set: #GP error code 0");
     }

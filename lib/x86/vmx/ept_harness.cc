@@ -9,7 +9,7 @@ void l2_access(u64 mailbox)
     switch (m->op) {
     case L2Op::Read: m->value = *reinterpret_cast<volatile u64*>(m->addr); break;
     case L2Op::Write: *reinterpret_cast<volatile u64*>(m->addr) = m->value; break;
-    case L2Op::Fetch: reinterpret_cast<void (*)()>(m->addr)(); break;
+    case L2Op::Fetch: m->value = reinterpret_cast<u64 (*)()>(m->addr)(); break;
     }
 }
 
@@ -29,6 +29,14 @@ GuestPhysAddr map_test_page(Ept& ept, PhysAddr backing, u64 perms, int level, Ep
     if (ept.map(EPT_TEST_GPA, base, perms, level, mt) != WalkStatus::Ok)
         return GuestPhysAddr(0);
     return EPT_TEST_GPA + (backing - base);
+}
+
+void plant_fetch_stub(u8* at, u32 value)
+{
+    at[0] = X86_MOV_EAX_IMM32;
+    for (int i = 0; i < 4; i++)
+        at[1 + i] = static_cast<u8>(value >> (8 * i));
+    at[5] = X86_RET;
 }
 
 const char* l2_op_name(L2Op op)

@@ -51,6 +51,9 @@ file = @FIX@/pass.flat
 [spr]
 file = @FIX@/pass.flat
 bochs_cpu = sapphire_rapids
+[fixed]
+file = @FIX@/pass.flat
+test_args = xpass
 CFG
 
 grub_ok=1
@@ -82,6 +85,13 @@ if ((grub_ok)); then
     expect_rc 0 "build without the debugger: runs"
     expect_eq "$(grep -c -- '-rc' "$CALLS")" 0 "... without -rc (it would be rejected)"
     expect_out "  backend bochs-3.0.devel cpu=" "a development version is named as printed"
+
+    rtb v28 one fixed
+    expect_rc 0 "an erratum that no longer applies is not a failure"
+    expect_out "PASS fixed (2 tests, 1 xpass)" "the entry line counts the xpass"
+    expect_out "XPASS: 1 - erratum no longer applies: fixed: fake: fixed" "the closing lines name it"
+    rtb v28 -t one fixed
+    expect_out "# XPASS: 1 - erratum no longer applies: fixed: fake: fixed" "... also in TAP mode, as a comment"
 
     rtb nosound -v one
     expect_rc 0 "build without sound and speaker: the bochsrc has neither line"

@@ -234,7 +234,7 @@ _kib_boot() {
 		wrap=(unshare "$netns")
 	fi
 	[[ -e $dir/cmds ]] && rcargs=(-rc cmds)
-	printf '%s: kvm-in-bochs: booting L1 (Linux %s, Bochs cpu=%s, boot %s, %s entries); Linux + kvm_intel take ~2-3 min\n' \
+	printf '%s: kvm-in-bochs: booting L1 (Linux %s, Bochs cpu=%s, boot %s, %s entries); Linux + kvm_intel take 2-12 min\n' \
 		"$PROG" "$KIB_LINUX_VER" "$cpu" "$boot" "$((${#ents[@]} - from))" >&2
 	{
 		printf '%s %s: Bochs %s started (cpu=%s ips=%s memory=%s MiB, entries %s..%s, ISO %s)\n' \
@@ -270,7 +270,7 @@ _kib_watch() {
 	shift 8
 	local -a ents=("$@")
 	local nseen=0 size hsize last_size=-1 last_h=-1 t_con=$SECONDS t_any=$SECONDS
-	local phase=boot cur=-1 cur_t0=0 cur_b0=0 line word now stop="" n m eidx
+	local phase=boot cur=-1 cur_t0=0 cur_s=0 cur_b0=0 line word now stop="" n m eidx t_start=$SECONDS
 	local boot_s="" kvm_s=""
 	local -a markers
 	KIB_NEXT=$from
@@ -319,7 +319,7 @@ _kib_watch() {
 						read -r _ cur _ <<<"$line"
 						# Entries before FROM ran in an earlier boot.
 						((cur < from)) && cur=-1
-						cur_t0=$EPOCHREALTIME
+						cur_t0=$EPOCHREALTIME cur_s=$SECONDS
 						cur_b0=$(stat -c %s "$blog")
 						;;
 					end)
@@ -344,7 +344,7 @@ _kib_watch() {
 		if [[ $phase == boot ]]; then
 			if ((now - t_con >= KIB_BOOT_QUIET_S)); then
 				stop="watchdog: L1 printed nothing for $KIB_BOOT_QUIET_S s while booting"
-			elif ((now - ${start%.*} >= KIB_BOOT_MAX_S)); then
+			elif ((now - t_start >= KIB_BOOT_MAX_S)); then
 				stop="watchdog: L1 init not reached after $KIB_BOOT_MAX_S s"
 			fi
 			[[ -n $stop ]] && KIB_NO_RETRY=1
@@ -354,7 +354,7 @@ _kib_watch() {
 			local tmo limit
 			tmo=$(entry_timeout "${ents[cur]}")
 			limit=$((tmo * 5 + 120))
-			if ((tmo > 0 && now - ${cur_t0%.*} >= limit)); then
+			if ((tmo > 0 && now - cur_s >= limit)); then
 				stop="watchdog: entry still running after $limit s (its in-L1 timeout is ${tmo} s)"
 			fi
 		fi

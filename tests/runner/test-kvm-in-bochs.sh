@@ -76,6 +76,15 @@ expect_rc 1 "kvm_intel not loading fails the run"
 expect_out "FAIL qemufail (not reached: L1: kvm_intel did not load" "the entries name the cause"
 expect_file_has "$SCRATCH/logs/second.log" "kvm: no hardware support for 'kvm_intel'" "entry logs show L1's dmesg lines"
 
+rt "${FAST[@]}" FAKE_KIB_NO_INIT=1 KIB_BOOT_MAX_S=2
+expect_rc 1 "L1 that never reaches init fails the run"
+expect_out "FAIL second (not reached: watchdog: L1 init not reached after 2 s" "boot watchdog: entries not reached"
+if awk -v e="$ELAPSED" 'BEGIN { exit !(e < 30) }'; then
+    ok "boot watchdog stops Bochs (${ELAPSED}s)"
+else
+    not_ok "boot watchdog stops Bochs" "run took ${ELAPSED}s"
+fi
+
 rt "${FAST[@]}" -- second nosuch_entry
 expect_rc 2 "unknown entry name"
 expect_err "unknown test 'nosuch_entry'" "the error names it"

@@ -6,7 +6,8 @@
 # grub.cfg, writes the console markers to COM1 and a heartbeat to COM2.
 # Per entry name: hang* stops L1 (no output, no heartbeat), slow* ends by
 # the in-L1 timeout (status 137), qemufail* is QEMU failing to start in L1,
-# anything else passes one case. FAKE_KIB_NO_KVM=1: kvm_intel does not load.
+# anything else passes one case. FAKE_KIB_NO_KVM=1: kvm_intel does not load;
+# FAKE_KIB_NO_INIT=1: Linux never reaches init (prints, then nothing).
 # Every other invocation (probes, --help) goes to the real bochs-bin.
 set -u
 [[ ${1:-} == -q && ${2:-} == -f ]] || exec bochs-bin "$@"
@@ -20,6 +21,10 @@ exec >>"$con"
 (while :; do printf . >>"$hb"; sleep 0.3; done) &
 beat=$!
 printf 'Linux version fake (kvm-in-bochs runner test)\r\n'
+if [[ -n ${FAKE_KIB_NO_INIT:-} ]]; then
+    kill "$beat"
+    exec sleep 600
+fi
 printf '@@KIB@@ init uptime=1.00 kernel=fake\r\n'
 if [[ -n ${FAKE_KIB_NO_KVM:-} ]]; then
     printf '@@KIB@@ fail kvm_intel did not load (insmod kvm-intel.ko nested=1: status 1)\r\n'

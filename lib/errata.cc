@@ -83,6 +83,11 @@ constexpr Erratum kErrata[] = {
      "Linux vmx.c handle_ept_violation() turns the hardware qualification's access bits into the page-fault error code and "
      "mmu/paging_tmpl.h walk_addr_generic() builds L1's qualification from it; the hardware (Bochs, row ept.ad-walk-qual-read-bit) "
      "reported only bit 1"},
+    {"kvm-in-bochs", "entry.guest-rip-canonical",
+     "SDM Vol. 3C 27.3.1.4: for a 64-bit guest (IA-32e mode, CS.L=1) bits 63:N of guest RIP must be identical",
+     "Bochs 2.7 deviation passed through KVM: the entry succeeds and L2 takes #GP on its first fetch",
+     "KVM checks guest RIP of vmcs12 only by the hardware entry of vmcs02 (nested.c nested_vmx_check_guest_state() has no RIP "
+     "check, kvm_intel nested_early_check=N); the hardware is Bochs (row entry.guest-rip-canonical), which enters"},
     {"kvm-in-bochs", "entry.urg-cs-rpl",
      "SDM Vol. 3C 27.3.1.2: a non-conforming CS needs DPL = SS.DPL; CS.RPL is not checked",
      "Bochs 2.7 deviation passed through KVM: entry of a real-mode guest with CS.RPL != 0 fails (exit 33)",

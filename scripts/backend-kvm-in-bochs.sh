@@ -222,6 +222,8 @@ _kib_boot() {
 	cp "$plan" "$KIB_LOGDIR/$tag.plan"
 	ln -s "$(realpath "$KIB_ISO")" "$dir/boot.iso"
 	ln -s "$(realpath "$console")" "$dir/serial"
+	# The facts of this Bochs binary (display library, debugger) for the rc.
+	if declare -F _bochs_probe >/dev/null; then _bochs_probe || true; fi
 	_bochs_write_rc "$dir" 1 "$KIB_MEM" "$cpu"
 	sed -i -E "/^cpu:/{s/, ips=[0-9]+//; s/ignore_bad_msrs=0/ignore_bad_msrs=1, ips=$KIB_IPS/}" "$dir/bochsrc"
 	printf 'com2: enabled=1, mode=file, dev=%s\n' "$hb" >>"$dir/bochsrc"

@@ -312,29 +312,26 @@ const char* fep_unavailable_reason()
 }
 
 // Through the emulator: read, write and lock add at every R/W/X value of a
-// 4 KiB leaf, with #UD not intercepted by L1 so that L0 emulates L2's
-// prefixed instruction and must apply L1's EPT (violation to L1).
+// 4 KiB leaf, supervisor and user, with #UD not intercepted by L1 so that L0
+// emulates L2's prefixed instruction and must apply L1's EPT (violation or
+// misconfiguration to L1, same qualification as without the emulator).
+constexpr u64 kAllPerms[] = {0, R, W, R | W, X, R | X, W | X, RWX};
 void test_emulated()
 {
     VmxOn vmx;
     if (!vmx.ok())
         return;
     TwoPages pg;
-    EptWindow w(l2_insn, reinterpret_cast<u64>(&g_box), pg.a, 1, false, pg.b);
-    if (!w.ready("emulated"))
-        return;
-    if (!vmcs_write(VmcsField::EXCEPTION_BITMAP, vmcs_read(VmcsField::EXCEPTION_BITMAP) & ~(1u << vec::UD)))
-        return;
     EptRules rules = ept_rules_here();
-    for (u64 perms = 0; perms < 8; perms++) {
-        if (!w.set_perms(w.gpa(), 1, perms))
+    for_each_setting(pg, "emulated access to", 0, kAllPerms, [&](EptWindow& w, u64, const char* setting) {
+        if (!vmcs_write(VmcsField::EXCEPTION_BITMAP, vmcs_read(VmcsField::EXCEPTION_BITMAP) & ~(1u << vec::UD)))
             return;
         for (Op op : kFepOps) {
             EptAccess kind = op == Op::FepRead    ? EptAccess::Read
                              : op == Op::FepWrite ? EptAccess::Write
                                                   : EptAccess::ReadModifyWrite;
-            char label[80];
-            snformat(label, sizeof(label), "emulated %s on %s", ept_access_name(kind), ept_perm_name(perms));
+            char label[96];
+            snformat(label, sizeof(label), "%s: %s", setting, ept_access_name(kind));
             u64* mem = reinterpret_cast<u64*>(pg.pa() + 0x40);
             *mem = PATTERN;
             g_box = {op, w.gpa().raw() + 0x40, WRITTEN, 0, 0};
@@ -342,6 +339,7 @@ void test_emulated()
             int n = w.walk(w.gpa(), walk);
             EptProbe p;
             p.access = kind;
+            p.user_linear = w.user();
             EptExpect e = ept_expect(walk, n, 4, p, rules);
             w.restart();
             RunResult r = w.run();
@@ -357,7 +355,7 @@ void test_emulated()
                 report_eq(*mem, PATTERN, "%s: memory unchanged", label);
             }
         }
-    }
+    });
 }
 
 const char* needs_window() { return ept_window_unavailable_reason(); }

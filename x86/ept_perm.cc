@@ -18,6 +18,7 @@
 #include "report.hh"
 #include "testcase.hh"
 #include "x86/alloc_phys.hh"
+#include "x86/arch/ve_info.hh"
 #include "x86/paging.hh"
 #include "x86/vmx/caps.hh"
 #include "x86/vmx/expect.hh"
@@ -87,17 +88,7 @@ const char* level_name(int level)
     return level >= 1 && level <= 4 ? names[level] : "?";
 }
 
-// The virtualization-exception information area (SDM Vol. 3C 26.5.7.2).
-struct VeInfo {
-    u32 reason; // 48 (EPT violation)
-    u32 busy;   // 0xffffffff once written; a violation becomes #VE only while it is 0
-    u64 qualification;
-    u64 gla;
-    u64 gpa;
-    u16 eptp_index;
-};
 constexpr u16 VE_EPTP_INDEX = 5;
-constexpr u8 VE_VECTOR = 20;
 
 // Turns on EPT-violation #VE in the current VMCS, information area at ve.
 bool enable_ve(PhysAddr ve)

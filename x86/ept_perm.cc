@@ -296,6 +296,14 @@ void run_pairs(const PairMatrix& m)
 constexpr u64 kValid[] = {R, R | W, R | X, R | W | X, X};
 void test_mixed() { run_pairs({"mixed", 2, 2, kValid, kValid, kOps, false}); }
 
+// Which outcome wins when two levels disagree (29.3.3): a not-present PDE
+// hides a misconfigured PTE (violation, bits 5:3 = 0); a misconfigured PTE
+// under a present but restricting PDE is a misconfiguration, not a
+// violation; a misconfigured PDE wins over anything below it.
+constexpr u64 kPriorityUpper[] = {0, R, R | X, W, W | X};
+constexpr u64 kPriorityLeaf[] = {0, R, W, W | X};
+void test_priority() { run_pairs({"priority", 2, 2, kPriorityUpper, kPriorityLeaf, kOps, false}); }
+
 // With MBEC: bit 2 grants supervisor-mode and bit 10 user-mode execute
 // (for the linear address' U/S), qualification bit 5 = AND of bit 2, bit 6
 // = AND of bit 10 over the walk. Every R/X/XU value at the leaf, with the
@@ -368,6 +376,7 @@ constexpr TestCase kCases[] = {
     {"pml4e_over_2m", test_pml4e_over_2m, needs_2m},
     {"pml4e_over_1g", test_pml4e_over_1g, needs_1g},
     {"mixed", test_mixed, needs_window},
+    {"priority", test_priority, needs_window},
     {"xu_ignored", test_xu_ignored, needs_window},
     {"mbec", test_mbec, needs_mbec},
     {"cpl3", test_cpl3, needs_window},

@@ -164,6 +164,8 @@ void probe(EptWindow& w, PhysAddr backing, EptAccess op, const EptRules& rules, 
             report_eq(r.exit.guest_phys, addr, "%s: guest-physical address", label);
             report_eq(r.exit.guest_linear, addr, "%s: guest-linear address", label);
         }
+        if (op == EptAccess::Fetch)
+            report_eq(r.exit.guest_rip, addr, "%s: guest RIP at the fetched address", label);
         if (op == EptAccess::Write || op == EptAccess::ReadModifyWrite)
             report_eq(*mem, PATTERN, "%s: memory unchanged", label);
         return;

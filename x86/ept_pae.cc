@@ -268,6 +268,25 @@ void test_pae_vmcs_pdpte_reserved()
             expect_read(g.run(), g, VALUE_B, what);
         }
     }
+    // Every reserved bit alone in a present PDPTE, on one VMCS (a failed
+    // entry leaves it unlaunched and unchanged), then the valid set.
+    PaeGuest g;
+    if (!g.setup(name, pg, R | W, t.vmcs, 0))
+        return;
+    F field = static_cast<F>(static_cast<u32>(F::GUEST_PDPTR0) + 2 * victim);
+    for (unsigned bit = 1; bit < 64; bit++) {
+        bool reserved = bit == 1 || bit == 2 || (bit >= 5 && bit <= 8) || bit >= maxphy;
+        if (!reserved)
+            continue;
+        if (!vmcs_write(field, t.vmcs[victim] | (1ull << bit)))
+            return;
+        RunResult r = g.run();
+        Diagnostic d{"failed entry: exit 33 (invalid guest state), qualification 0x2", r.describe()};
+        report_check(r.invalid_guest_state() && r.exit.qualification == ENTRY_QUAL_PDPTE, &d, nullptr,
+                     "sweep: present unused PDPTE, bit %u alone: entry fails (exit 33, qualification 2)", bit);
+    }
+    if (vmcs_write(field, t.vmcs[victim]))
+        expect_read(g.run(), g, VALUE_B, "sweep: valid PDPTEs again on the same VMCS");
 }
 
 // MOV to CR3 in L2 loads the PDPTEs from memory through EPT (Vol. 3A
@@ -388,6 +407,28 @@ void test_pae_mov_cr3_reserved()
         }
     }
     mem[victim] = t.memory[victim];
+    // Every reserved bit alone on one guest: the #GP exit is fault-like (RIP
+    // at the MOV), so each VMRESUME executes the MOV again with the next bit;
+    // with the PDPTE fixed the MOV completes and L2 reads frame A.
+    unsigned maxphy = cpu_maxphyaddr();
+    PaeGuest g;
+    if (!g.setup(name, pg, R, t.vmcs, EPT_TEST_GPA.raw()))
+        return;
+    for (unsigned bit = 1; bit < 64; bit++) {
+        bool reserved = bit == 1 || bit == 2 || (bit >= 5 && bit <= 8) || bit >= maxphy;
+        if (!reserved)
+            continue;
+        mem[victim] = t.memory[victim] | (1ull << bit);
+        RunResult r = g.run();
+        bool gp = r.exited(ExitReason::EXCEPTION_NMI) && (r.exit.intr_info & intr_info::VECTOR_MASK) == vec::GP &&
+                  r.exit.intr_error == 0 && r.exit.guest_rip == reinterpret_cast<u64>(l2_pae_mov_cr3);
+        Diagnostic d{"#GP(0) exit at the MOV to CR3", r.describe()};
+        report_check(gp, &d, nullptr, "sweep: unused PDPTE in memory, bit %u alone: #GP(0) at the MOV to CR3", bit);
+        if (!r.exited(ExitReason::EXCEPTION_NMI))
+            break;
+    }
+    mem[victim] = t.memory[victim];
+    expect_read(g.run(), g, VALUE_A, "sweep: PDPTE fixed, the MOV to CR3 completes");
 }
 
 

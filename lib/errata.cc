@@ -57,6 +57,14 @@ constexpr Erratum kErrata[] = {
      "cpu/paging.cc translate_guest_physical(), large leaf: `ppf &= BX_CONST64(0x000fffffffffe000); if (ppf & offset_mask) "
      "misconfig` masks bit 12 off before the reserved-bit test (the guest-paging PAT-bit mask). Test value: x86/ept_config.cc "
      "shaped_entry() sets bit 12 alone in a 2M/1G leaf (static_asserts there)"},
+    {"bochs bochs-2.7* kvm-in-bochs", "exit.ext-intr-if0",
+     "SDM Vol. 3C 26.2: with external-interrupt exiting, RFLAGS.IF does not block the exit",
+     "Bochs 2.7 never exits for an external interrupt while the guest runs with RFLAGS.IF=0",
+     "cpu/vmx.cc VMenterLoadCheckGuestState() loads RFLAGS before in_vmx_guest is set, so handleInterruptMaskChange() masks interrupts for IF=0"},
+    {"bochs bochs-2.7*", "invvpid.type-64bit",
+     "SDM Vol. 3C 31.3, INVVPID: in 64-bit mode the type register has 64 bits; a type above 2^32 is unsupported (VMfail)",
+     "Bochs 2.7 uses only bits 31:0 of the INVVPID type register",
+     "cpu/vmx.cc INVVPID(): reads the type with BX_READ_32BIT_REG unless REX.W (i->os64L())"},
 };
 constexpr unsigned kErrataCount = array_size(kErrata);
 

@@ -67,6 +67,25 @@ const char* ept_unavailable_reason()
     return nullptr;
 }
 
+const char* ept_ad_unavailable_reason()
+{
+    if (const char* why = ept_unavailable_reason())
+        return why;
+    return vmx_caps().ept_has(ept_cap::AD) ? nullptr : "EPT accessed/dirty flags not supported (IA32_VMX_EPT_VPID_CAP[21])";
+}
+
+bool ept_invalidate(Eptp eptp, const char* what)
+{
+    InveptCall c = invept_checked(InveptType::SingleContext, eptp);
+    if (!c.supported)
+        c = invept_checked(InveptType::Global, eptp);
+    if (c.supported && !c.result.ok()) {
+        report_error("%s: INVEPT failed: %s", what, vmx_result_str(c.result));
+        return false;
+    }
+    return true;
+}
+
 void l2_access_loop(u64 mailbox)
 {
     for (;;) {

@@ -18,7 +18,7 @@ enum class L2Op : u64 { Read = 1, Write = 2, Fetch = 4 };
 struct L2Mailbox {
     L2Op op;
     u64 addr;   // linear (= guest-physical) address to access
-    u64 value;  // written for Write, read back for Read
+    u64 value;  // written for Write, read back for Read, RAX returned by Fetch
 };
 
 // L2 body: performs mailbox->op at mailbox->addr (a fetch calls the address,
@@ -68,6 +68,13 @@ const char* ept_perm_name(u64 perms);
 
 // nullptr when EPT cases can run, else why not (for TestCase::unmet_requirement).
 const char* ept_unavailable_reason();
+// The same, also requiring EPT accessed/dirty flags (IA32_VMX_EPT_VPID_CAP[21]).
+const char* ept_ad_unavailable_reason();
+
+// Drops the guest-physical mappings cached for eptp after an EPT change
+// (SDM Vol. 3C 29.4.3.1): single-context INVEPT, else all-context. False
+// after reporting an ERROR under what when INVEPT failed.
+[[nodiscard]] bool ept_invalidate(Eptp eptp, const char* what);
 
 // rax value of the VMCALL with which l2_access_loop ends each step.
 constexpr u64 L2_STEP = 0x4e564d5853544550ull;

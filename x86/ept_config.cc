@@ -51,20 +51,6 @@ const char* leaf_unsupported(int level)
     return nullptr;
 }
 
-// Drops the guest-physical mappings cached for eptp, so that a modified EPT
-// takes effect (29.4.3.1). False after reporting an ERROR.
-bool invalidate(Eptp eptp, const char* what)
-{
-    InveptCall c = invept_checked(InveptType::SingleContext, eptp);
-    if (!c.supported)
-        c = invept_checked(InveptType::Global, eptp);
-    if (c.supported && !c.result.ok()) {
-        report_error("%s: INVEPT failed: %s", what, vmx_result_str(c.result));
-        return false;
-    }
-    return true;
-}
-
 // One L2 access through a freshly built and shaped EPT.
 struct Probe {
     bool ran = false; // L2 ran (else a SKIP or ERROR was reported)
@@ -94,7 +80,7 @@ Probe probe(const char* name, L2Op op, u64 off, Shape shape, Undo undo = {})
         undo();
         return p;
     }
-    if (invalidate(eg.eptp(), name)) {
+    if (ept_invalidate(eg.eptp(), name)) {
         p.addr = EPT_TEST_GPA.raw() + off;
         p.first_access = (vmcs_read(VmcsField::GUEST_CR3) & EPT_ADDR_MASK) +
                          8 * pt_index(vmcs_read(VmcsField::GUEST_RIP), 4);

@@ -14,6 +14,8 @@
 #include "x86/paging.hh"
 #include "x86/vmx/caps.hh"
 #include "x86/vmx/ept_harness.hh"
+#include "x86/vmx/ept_qual.hh"
+#include "x86/vmx/ept_window.hh"
 #include "x86/vmx/expect.hh"
 #include "x86/vmx/insn.hh"
 #include "x86/vmx/l2.hh"
@@ -705,47 +707,17 @@ void test_vmfunc()
 // ---------------------------------------------------------------------------
 // Mode-based execute control
 
-// Expected bits 6:3 of an EPT-violation qualification for a walk through
-// entries (SDM Vol. 3C 28.2.1, Table 28-7): bits 3, 4, 5 are the AND of bits
-// 0, 1, 2 (read, write, execute; with MBEC execute = supervisor execute) of
-// every entry used, leaf included; bit 6 is, with MBEC, the AND of bit 10
-// (user execute) of every entry, else 0. A minimal local derivation until
-// lib/x86/vmx/ept_qual.hh (permission matrices) is shared.
-constexpr u64 walk_qual_perm_bits(Span<const u64> entries, bool mbec)
-{
-    u64 all = ~0ull;
-    for (u64 e : entries)
-        all &= e;
-    u64 bits = (all & EptEntry::PERM_MASK) << 3;
-    if (mbec && (all & EptEntry::XU))
-        bits |= 1ull << 6;
-    return bits;
-}
-namespace walk_qual_test {
-constexpr u64 TABLE = 0x1000 | EptEntry::R | EptEntry::W | EptEntry::X; // EptEntry::table(): no bit 10
-constexpr u64 TABLE_XU = TABLE | EptEntry::XU;
-constexpr u64 leaf_r_xu[] = {TABLE, TABLE, TABLE, 0x2000 | EptEntry::R | EptEntry::XU | 0x30};
-constexpr u64 leaf_r_xu_tables_xu[] = {TABLE_XU, TABLE_XU, TABLE_XU, 0x2000 | EptEntry::R | EptEntry::XU | 0x30};
-constexpr u64 leaf_rx_tables_r[] = {TABLE, 0x1000 | EptEntry::R, TABLE, 0x2000 | EptEntry::R | EptEntry::X};
-// R+XU leaf under tables without bit 10: readable only (bit 6 = 0, not 1).
-static_assert(walk_qual_perm_bits(leaf_r_xu, true) == 1ull << 3);
-static_assert(walk_qual_perm_bits(leaf_r_xu_tables_xu, true) == (1ull << 3 | 1ull << 6));
-// Without MBEC bit 10 is ignored and bit 6 reserved (0).
-static_assert(walk_qual_perm_bits(leaf_r_xu_tables_xu, false) == 1ull << 3);
-// A read-only PDPTE takes W and X away from the whole walk.
-static_assert(walk_qual_perm_bits(leaf_rx_tables_r, false) == 1ull << 3);
-} // namespace walk_qual_test
-
 // Mode-based execute control for EPT (SDM 29.3.3.2, 27.2.1.1). L2 runs at
 // CPL 0 on L1's page tables, whose leaves are supervisor (U/S=0), so its
 // fetches are supervisor-mode linear accesses: with MBEC, EPT bit 2 grants
-// them (XS) and bit 10 (XU) does not. Expect: a fetch from an R+XS page
-// completes, a fetch from an R+XU page is an EPT violation whose
-// qualification bits 6:3 are derived from the whole walk (bit 6 is the AND
-// of bit 10 over every entry: 0 under our non-leaf entries, 1 once they set
-// bit 10 too), a read of the R+XU page completes; MBEC without EPT is
-// VMfailValid(7). User-mode (CPL 3) fetches, where XU decides, need a
-// user-mode L2 and are not covered here.
+// them (XS) and bit 10 (XU) does not. Expect: the outcome and the whole
+// qualification that ept_expect() (lib/x86/vmx/ept_qual.hh, host-tested)
+// derives from the walk's real entries: a fetch from an R+XS page and a read
+// of an R+XU page complete (L2 gets the value the code returns), a fetch
+// from an R+XU page is an EPT violation whose bit 6 is the AND of bit 10
+// over every entry (0 under our non-leaf entries, 1 once they set bit 10
+// too); MBEC without EPT is VMfailValid(7). User-mode (CPL 3) fetches, where
+// XU decides, are covered by ept_perm's user-mode L2.
 void test_mbec()
 {
     VmxOn vmx;
@@ -762,14 +734,13 @@ void test_mbec()
         u64 perms;
         bool tables_xu; // the non-leaf entries of the walk also get bit 10
         L2Op op;
-        bool violation;
         const char* what;
     };
     const Row rows[] = {
-        {R | X, false, L2Op::Fetch, false, "supervisor fetch from R+XS"},
-        {R | EptEntry::XU, false, L2Op::Fetch, true, "supervisor fetch from R+XU"},
-        {R | EptEntry::XU, true, L2Op::Fetch, true, "supervisor fetch from R+XU, tables with XU"},
-        {R | EptEntry::XU, false, L2Op::Read, false, "read from R+XU"},
+        {R | X, false, L2Op::Fetch, "supervisor fetch from R+XS"},
+        {R | EptEntry::XU, false, L2Op::Fetch, "supervisor fetch from R+XU"},
+        {R | EptEntry::XU, true, L2Op::Fetch, "supervisor fetch from R+XU, tables with XU"},
+        {R | EptEntry::XU, false, L2Op::Read, "read from R+XU"},
     };
     static L2Mailbox box;
     ScratchPage backing;
@@ -790,22 +761,21 @@ void test_mbec()
                 *e = e->with(EptEntry::XU);
             walk[4 - level] = e->raw();
         }
-        InveptCall inv = invept_checked(InveptType::Global, eg.eptp());
-        if (inv.supported && !inv.result.ok())
-            return report_error("%s: INVEPT all-context: %s", row.what, vmx_result_str(inv.result));
+        if (!ept_invalidate(eg.eptp(), row.what))
+            return;
         box = {row.op, gpa.raw() + 0x80, 0};
         RunResult r = eg.run();
-        if (!row.violation) {
+        EptProbe access{.access = row.op == L2Op::Fetch ? EptAccess::Fetch : EptAccess::Read};
+        EptExpect e = ept_expect(walk, 4, 4, access, ept_rules_here(true));
+        if (e.outcome == EptOutcome::Ok) {
             if (expect_done(r, "%s: completes without an exit", row.what) && row.op == L2Op::Fetch)
                 report_eq(box.value, 0x3bec, "%s: L2 executed the code in the page", row.what);
             continue;
         }
         if (!expect_exit(r, ExitReason::EPT_VIOLATION, "%s: EPT violation", row.what))
             continue;
-        u64 q = r.exit.qualification;
-        report_eq(q & 7, EPT_ACCESS_FETCH, "%s: qualification access is a fetch", row.what);
-        report_eq(q & (0xfull << 3), walk_qual_perm_bits(walk, true),
-                  "%s: qualification bits 6:3 = AND of R, W, XS, XU over the walk", row.what);
+        report_eq(r.exit.qualification & e.qual_mask, e.qual,
+                  "%s: the whole qualification (bit 6 = AND of bit 10 over the walk)", row.what);
     }
 }
 

@@ -20,6 +20,8 @@ source "$NVMX_ROOT/scripts/runner-exec.sh"
 source "$NVMX_ROOT/scripts/stacks.sh"
 # shellcheck source=scripts/progress.sh
 source "$NVMX_ROOT/scripts/progress.sh"
+# shellcheck source=scripts/runner-shard.sh
+source "$NVMX_ROOT/scripts/runner-shard.sh"
 
 usage() {
     cat <<USAGE
@@ -37,6 +39,9 @@ wildcards allowed; none = every entry not in group 'nodefault').
   -l        list the selected entries and their backend instead of running
   --junit FILE  also write a JUnit XML report to FILE (one testcase per
             TAP line; see docs/junit.md)
+  --shard I/N  run only shard I of N (1-based; deterministic, cost-balanced;
+            GitLab's CI_NODE_INDEX/CI_NODE_TOTAL when not given). Join the
+            shards' -t outputs with 'build/host/nvmx-tap merge' (README)
   --coverage DIR  coverage build (./configure --enable-coverage): turn the
             counters the kernels send into DIR/index.html and
             DIR/coverage.info (lcov; see docs/coverage.md)
@@ -79,6 +84,10 @@ parse_options() {
             --junit)
                 [[ -n ${2:-} ]] || nvmx_die "option --junit needs a file name (see -h)"
                 JUNIT=$2; shift 2; continue ;;
+            --shard=?*) shard_parse "${1#--shard=}" --shard; shift; continue ;;
+            --shard)
+                [[ -n ${2:-} ]] || nvmx_die "option --shard needs I/N (see -h)"
+                shard_parse "$2" --shard; shift 2; continue ;;
             --coverage=?*) COVERAGE_DIR=${1#--coverage=}; shift; continue ;;
             --coverage)
                 [[ -n ${2:-} ]] || nvmx_die "option --coverage needs a directory (see -h)"
@@ -262,6 +271,8 @@ main() {
     LOGDIR=${NVMX_LOGDIR:-logs}
     cfg_load "$CFG_SHOWN"
     cfg_select "$ALL" "$GROUPS_SEL" "${PATTERNS[@]}"
+    shard_from_env
+    shard_select
     resolve_all
     if ((LIST)); then
         list_entries
@@ -273,6 +284,7 @@ main() {
     trap 'exit 130' INT
     trap 'exit 143' TERM
     ((TAP)) && printf 'TAP version 13\n'
+    shard_note
     progress_init "$TAP"
     local start=$EPOCHREALTIME rc=0
     run_all

@@ -153,13 +153,26 @@ resolve_backend() {
             fi
             ;;
     esac
+    [[ ${R_BACKEND[i]} == bochs ]] && bochs_model_filter "$i"
+    return 0
+}
+
+# bochs_model_filter I: an entry's bochs_cpu this Bochs lacks is a SKIP; a
+# BOCHS_CPU it lacks (or with characters outside [A-Za-z0-9_]) is an error.
+bochs_model_filter() {
+    local i=$1 why
+    why=$(bochs_model_problem "$(bochs_cpu_of "$i")") || return 0
+    if [[ -z ${E_BCPU[i]} && -n ${BOCHS_CPU:-} ]]; then
+        nvmx_die "BOCHS_CPU: $why"
+    fi
+    R_BACKEND[i]="" R_SKIP[i]="bochs_cpu: $why"
 }
 
 # Label of the backend for logs, -v and the TAP comment.
 backend_label() {
     local i=$1
     case ${R_BACKEND[i]} in
-        bochs) printf 'bochs cpu=%s\n' "$(bochs_cpu_of "$i")" ;;
+        bochs) printf '%s cpu=%s\n' "$(bochs_backend_name)" "$(bochs_cpu_of "$i")" ;;
         *) printf '%s\n' "${R_BACKEND[i]}" ;;
     esac
 }

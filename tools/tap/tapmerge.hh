@@ -94,6 +94,9 @@ struct Totals {
     int next = 1;        // next TAP number
     Counts counts;
     int entries_failed = 0;
+    // Unexpected passes of known deviations ("ok # TODO"): "entry: case",
+    // shown in the closing lines (an erratum that no longer applies).
+    std::vector<std::string> xpassed;
 };
 
 std::string totals_to_string(const Totals& t);
@@ -109,7 +112,9 @@ std::string render_human(const EntryReport& r, bool verbose, Totals& t);
 std::vector<std::string> stack_comments(const std::vector<std::string>& comments);
 
 // TAP: "1..N" and "# XFAIL: ..."; human: "XFAIL: ..." (only when there are
-// known deviations); both end with "SUMMARY: N passed, M failed, K skipped".
+// known deviations), then "XPASS: N - erratum no longer applies: ..." (only
+// when a known deviation passed); both end with "SUMMARY: N passed, M failed,
+// K skipped".
 std::string render_summary(const Totals& t, bool tap);
 
 // Single-quoted YAML scalar.

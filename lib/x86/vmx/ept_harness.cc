@@ -31,6 +31,14 @@ GuestPhysAddr map_test_page(Ept& ept, PhysAddr backing, u64 perms, int level, Ep
     return EPT_TEST_GPA + (backing - base);
 }
 
+void plant_fetch_stub(u8* at, u32 value)
+{
+    at[0] = X86_MOV_EAX_IMM32;
+    for (int i = 0; i < 4; i++)
+        at[1 + i] = static_cast<u8>(value >> (8 * i));
+    at[5] = X86_RET;
+}
+
 const char* l2_op_name(L2Op op)
 {
     switch (op) {

@@ -22,11 +22,17 @@ struct L2Mailbox {
 };
 
 // L2 body: performs mailbox->op at mailbox->addr (a fetch calls the address,
-// which must end in a RET; what it leaves in RAX lands in value), then returns.
+// which must hold a RET; what RAX holds at the return lands in
+// mailbox->value), then returns.
 void l2_access(u64 mailbox);
 
 // Byte at which fetch tests place RET in their backing page.
 constexpr u8 X86_RET = 0xc3;
+constexpr u8 X86_MOV_EAX_IMM32 = 0xb8;
+
+// Writes `mov eax, value; ret` (6 bytes) at at: a fetch by l2_access then
+// returns value in mailbox->value, proof that L2 executed the bytes there.
+void plant_fetch_stub(u8* at, u32 value);
 
 // An L2 guest with EPT enabled. Requires VMX operation (VmxOn).
 class EptGuest {

@@ -6,6 +6,7 @@
 #include "x86/addr.hh"
 #include "x86/vmx/ept.hh"
 #include "x86/vmx/ept_harness.hh"
+#include "x86/vmx/l2_user.hh"
 
 // The linear address L2 reaches through its own tables: PML4 index 1 (not
 // used by L1's identity map), then PDPT/PD/PT index 1, 1, 3.
@@ -20,10 +21,10 @@ class L2Paging {
 public:
     // Every entry for L2_WALK_LA carries A (and the PTE D), except the entry
     // at no_a_level (1..4; 0: none), which has A clear. Loads GUEST_CR3.
-    // user: every page is a user page (U/S = 1 at every level), for an L2 at
-    // CPL3: instead of L1's entries the PML4 maps the first 4 GiB 1:1 with
-    // 1 GiB user pages (needs CPUID.80000001H:EDX[26]).
-    explicit L2Paging(Ept& ept, int no_a_level = 0, bool user = false);
+    // The PML4 copies L1's entries, or with base those of base's tables; a
+    // user base (for an L2 at CPL3, l2_user.hh) makes the entries for
+    // L2_WALK_LA user entries too (U/S = 1).
+    explicit L2Paging(Ept& ept, int no_a_level = 0, const L2PageTables* base = nullptr);
     ~L2Paging();
     L2Paging(const L2Paging&) = delete;
     L2Paging& operator=(const L2Paging&) = delete;
@@ -42,6 +43,5 @@ public:
 private:
     Ept& ept_;
     PhysAddr page_[5] = {};
-    PhysAddr low_pdpt_; // user: the 1 GiB identity pages of the first 4 GiB
     bool ok_ = false;
 };

@@ -4,11 +4,12 @@
 // reserved_*: a reserved bit in a present entry is an EPT misconfiguration
 // (29.3.3.1) whatever the access; in a not-present entry (bits 2:0 = 000b)
 // bits 63:3 are ignored, so the same bit gives an EPT violation (29.3.3.2)
-// with permissions 0 in the qualification (28.2.1, Table 28-7).
+// with permissions 0 in the qualification (28.2.1, Table 28-7); the same for
+// the reserved leaf memory types 2, 3 and 7 (reserved_memtype*).
 // ignored_*: an ignored bit set in an entry that has all others clear, or
 // cleared in an entry that has all others set, changes nothing: the access
 // completes with the right data. With EPT A/D on, the CPU's A/D update must
-// keep the ignored bit (29.3.5 sets only bits 8 and 9).
+// keep the ignored bit (29.3.5: it writes bit 8, and bit 9 of a leaf, only).
 //
 // Which bit is what comes from the host-tested table lib/x86/vmx/ept_bits.hh.
 // One EPT guest serves all probes of a case: flip one bit, INVEPT, let L2

@@ -18,6 +18,7 @@
 #include "errata.hh"
 #include "report.hh"
 #include "testcase.hh"
+#include "x86/cpu.hh"
 #include "x86/paging.hh"
 #include "x86/vmx/caps.hh"
 #include "x86/vmx/ept_guest_walk.hh"
@@ -75,7 +76,7 @@ public:
             *pt_.ept_leaf(l) = pt_.ept_leaf(l)->with_perms(RWX).without(EPT_AD);
         for (int l = 1; l <= 4; l++) {
             u64 flags = c.flags == GuestFlags::Clear ? 0 : Pte::A;
-            if (l == 1 && c.flags == GuestFlags::Set)
+            if (l == pt_.guest_leaf() && c.flags == GuestFlags::Set)
                 flags |= Pte::D;
             *pt_.entry(l) = (*pt_.entry(l) & ~(Pte::A | Pte::D)) | flags;
         }
@@ -164,28 +165,31 @@ bool probe(WalkBench& b, const GuestWalkCase& c, bool user)
         report_error("%s: L2 did not finish the access; stopping this case", name);
         return false;
     }
-    // The guest flags: A in every entry of the walk, D in the PTE as expected.
+    // The guest flags: A in every entry of the walk (bit l for level l), D
+    // (bit 0) in the guest leaf as expected.
+    const int g = c.guest_leaf;
     u64 got = 0, want = 0;
-    for (int l = 1; l <= 4; l++) {
+    for (int l = g; l <= 4; l++) {
         got |= (*b.pt().entry(l) & Pte::A) ? 1u << l : 0;
         want |= 1u << l;
     }
-    got |= (*b.pt().entry(1) & Pte::D) ? 1 : 0;
+    got |= (*b.pt().entry(g) & Pte::D) ? 1 : 0;
     want |= e.guest_d ? 1 : 0;
     char fexp[48], fact[48];
     snformat(fexp, sizeof(fexp), "A levels|D = %#lx", want);
     snformat(fact, sizeof(fact), "%#lx", got);
     Diagnostic fd{fexp, fact};
-    report_check(got == want, &fd, nullptr, "%s: guest A flags set, PTE D %s", name, e.guest_d ? "set" : "clear");
+    report_check(got == want, &fd, nullptr, "%s: guest A flags set, %s D %s", name, g == 1 ? "PTE" : g == 2 ? "PDE" : "PDPTE",
+                 e.guest_d ? "set" : "clear");
     if (c.ept_ad) {
         u64 table = b.pt().ept_leaf(c.level)->raw() & EPT_AD, data = b.pt().ept_leaf(0)->raw() & EPT_AD;
-        u64 want_data = EptEntry::A | (e.ept_data_d ? EptEntry::D : 0);
+        u64 want_table = e.ept_table_ad ? EPT_AD : 0, want_data = EptEntry::A | (e.ept_data_d ? EptEntry::D : 0);
         char aexp[64], aact[64];
-        snformat(aexp, sizeof(aexp), "table %#lx data %#lx", EPT_AD, want_data);
+        snformat(aexp, sizeof(aexp), "table %#lx data %#lx", want_table, want_data);
         snformat(aact, sizeof(aact), "table %#lx data %#lx", table, data);
         Diagnostic ad{aexp, aact};
-        report_check(table == EPT_AD && data == want_data, &ad, nullptr,
-                     "%s: EPT A+D on the table page (walks write), A%s on the data page", name, e.ept_data_d ? "+D" : "");
+        report_check(table == want_table && data == want_data, &ad, nullptr, "%s: EPT A+D %s the table page, A%s on the data page",
+                     name, e.ept_table_ad ? "on" : "not on", e.ept_data_d ? "+D" : "");
     }
     return true;
 }
@@ -193,7 +197,9 @@ bool probe(WalkBench& b, const GuestWalkCase& c, bool user)
 // Every level x permission x access for one flag state and EPT A/D setting;
 // levels: the guest table levels to restrict (bit l for level l). user: L2
 // runs at CPL3 and only fetches (the user fetch of the matrix).
-void run_walks(bool ad, GuestFlags flags, unsigned levels, bool user = false)
+// guest_leaf: L2_WALK_LA mapped by a 4 KiB, 2 MiB or 1 GiB guest page; the
+// tables below the leaf are only probed without any EPT permission.
+void run_walks(bool ad, GuestFlags flags, unsigned levels, bool user = false, int guest_leaf = 1)
 {
     VmxOn vmx;
     if (!vmx.ok())
@@ -202,7 +208,7 @@ void run_walks(bool ad, GuestFlags flags, unsigned levels, bool user = false)
     if (!s.ready("guest walk"))
         return;
     L2PageTables user_tables(true); // L2's code, stack and mailbox as user pages
-    L2Paging pt(s.ept(), 0, user ? &user_tables : nullptr);
+    L2Paging pt(s.ept(), 0, user ? &user_tables : nullptr, guest_leaf);
     if (!pt.ok() || (user && !(user_tables.ok() && l2_enter_user_mode()))) {
         report_error("building L2's paging structures%s failed", user ? " or its CPL3 state" : "");
         return;
@@ -219,12 +225,14 @@ void run_walks(bool ad, GuestFlags flags, unsigned levels, bool user = false)
         if (!(levels & (1u << level)))
             continue;
         for (u64 perms : kPerms) {
+            if (level < guest_leaf && perms)
+                continue;
             if (ept_perms_misconfigured(perms, ept_rules_here())) {
                 report_skip("execute-only EPT entries not supported (IA32_VMX_EPT_VPID_CAP[0])", "%s page X", kTable[level]);
                 continue;
             }
             for (GuestAccess a : kAccesses)
-                if ((!user || a == GuestAccess::Fetch) && !probe(b, {level, perms, a, ad, flags}, user))
+                if ((!user || a == GuestAccess::Fetch) && !probe(b, {level, perms, a, ad, flags, guest_leaf}, user))
                     return;
         }
     }
@@ -263,7 +271,32 @@ void test_user_flags_clear() { run_walks(false, GuestFlags::Clear, ALL_LEVELS, t
 void test_user_flags_set_ad() { run_walks(true, GuestFlags::Set, ALL_LEVELS, true); }
 void test_user_flags_clear_ad() { run_walks(true, GuestFlags::Clear, ALL_LEVELS, true); }
 
+// L2_WALK_LA through a 2 MiB (PD page: every permission, PT page: none) or
+// 1 GiB guest page (PDPT page: every permission, PD and PT pages: none).
+// Expect: the tables below the guest leaf are not walked (no exit however
+// little EPT allows on them; no EPT A/D on their pages); the leaf's D flag
+// is written in the PD / PDPT page, so a write with D clear needs W there
+// (29.3.3.2; Vol. 3A 4.8).
+void test_large_2m() { run_walks(false, GuestFlags::Set, 0x6, false, 2); }
+void test_large_2m_clear() { run_walks(false, GuestFlags::Clear, 0x4, false, 2); }
+void test_large_2m_dirty() { run_walks(false, GuestFlags::DirtyClear, 0x4, false, 2); }
+void test_large_1g() { run_walks(false, GuestFlags::Set, 0xe, false, 3); }
+void test_large_1g_clear() { run_walks(false, GuestFlags::Clear, 0x8, false, 3); }
+void test_large_1g_dirty() { run_walks(false, GuestFlags::DirtyClear, 0x8, false, 3); }
+void test_large_2m_ad() { run_walks(true, GuestFlags::Set, 0x6, false, 2); }
+void test_large_2m_dirty_ad() { run_walks(true, GuestFlags::DirtyClear, 0x4, false, 2); }
+void test_large_1g_ad() { run_walks(true, GuestFlags::Set, 0xe, false, 3); }
+void test_large_1g_dirty_ad() { run_walks(true, GuestFlags::DirtyClear, 0x8, false, 3); }
+
 const char* needs_ept() { return ept_unavailable_reason(); }
+const char* needs_1g_guest_pages()
+{
+    if (cpuid(0x80000000).eax < 0x80000001 || !(cpuid(0x80000001).edx & cpuid_bits::EXT1_EDX_PDPE1GB))
+        return "1 GiB guest pages not supported (CPUID.80000001H:EDX[26])";
+    return nullptr;
+}
+const char* needs_ept_1g() { if (const char* why = needs_ept()) return why; return needs_1g_guest_pages(); }
+const char* needs_ad_1g() { if (const char* why = ept_ad_unavailable_reason()) return why; return needs_1g_guest_pages(); }
 const char* needs_ad() { return ept_ad_unavailable_reason(); }
 
 constexpr TestCase kCases[] = {
@@ -277,6 +310,16 @@ constexpr TestCase kCases[] = {
     {"user_flags_clear", test_user_flags_clear, needs_ept},
     {"user_flags_set_ad", test_user_flags_set_ad, needs_ad},
     {"user_flags_clear_ad", test_user_flags_clear_ad, needs_ad},
+    {"large_2m", test_large_2m, needs_ept},
+    {"large_2m_clear", test_large_2m_clear, needs_ept},
+    {"large_2m_dirty", test_large_2m_dirty, needs_ept},
+    {"large_1g", test_large_1g, needs_ept_1g},
+    {"large_1g_clear", test_large_1g_clear, needs_ept_1g},
+    {"large_1g_dirty", test_large_1g_dirty, needs_ept_1g},
+    {"large_2m_ad", test_large_2m_ad, needs_ad},
+    {"large_2m_dirty_ad", test_large_2m_dirty_ad, needs_ad},
+    {"large_1g_ad", test_large_1g_ad, needs_ad_1g},
+    {"large_1g_dirty_ad", test_large_1g_dirty_ad, needs_ad_1g},
 };
 
 } // namespace

@@ -91,6 +91,24 @@ TEST(GuestWalk, InvalidPermissionsAreMisconfigurations)
     EXPECT_EQ(walk(2, X, GuestAccess::Read, false, GuestFlags::Set, true).ept.outcome, EptOutcome::Violation);
 }
 
+TEST(GuestWalk, LargeGuestPages)
+{
+    EptRules rules;
+    // A 2 MiB guest page: the PT is not walked, whatever its EPT permissions.
+    GuestWalkExpect e = expect_guest_walk({1, 0, GuestAccess::Write, true, GuestFlags::Clear, 2}, rules);
+    EXPECT_FALSE(e.violation());
+    EXPECT_FALSE(e.ept_table_ad);
+    EXPECT_TRUE(e.guest_d);
+    // Its D flag lives in the PDE: a write through a read-only PD page faults.
+    e = expect_guest_walk({2, R, GuestAccess::Write, false, GuestFlags::DirtyClear, 2}, rules);
+    EXPECT_TRUE(e.violation());
+    EXPECT_EQ(e.ept.qual, W | R << 3 | GLA);
+    EXPECT_FALSE(expect_guest_walk({2, R, GuestAccess::Read, false, GuestFlags::DirtyClear, 2}, rules).violation());
+    // A 1 GiB guest page: the PD is not walked; the PDPT holds D.
+    EXPECT_FALSE(expect_guest_walk({2, 0, GuestAccess::Read, false, GuestFlags::Set, 3}, rules).violation());
+    EXPECT_TRUE(expect_guest_walk({3, R, GuestAccess::Write, false, GuestFlags::DirtyClear, 3}, rules).violation());
+}
+
 TEST(GuestWalk, EntryAddress)
 {
     EXPECT_EQ(guest_entry_gpa(0x1000, (1ull << 39) | (3ull << 12), 4), 0x1008u);

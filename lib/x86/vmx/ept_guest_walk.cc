@@ -20,10 +20,14 @@ GuestWalkExpect expect_guest_walk(const GuestWalkCase& c, const EptRules& rules)
 {
     GuestWalkExpect e;
     const bool is_write = c.access == GuestAccess::Write;
-    // The processor writes A/D flags in the restricted table (the PTE's A
-    // and D share the PT page).
+    e.guest_d = is_write || c.flags == GuestFlags::Set;
+    e.ept_data_d = c.ept_ad && is_write;
+    if (c.level < c.guest_leaf)
+        return e; // below the guest leaf: the walk never touches this table
+    // The processor writes A/D flags in the restricted table (the leaf's A
+    // and D share its page).
     const bool flag_write = c.flags == GuestFlags::Clear ||
-                            (c.flags == GuestFlags::DirtyClear && c.level == 1 && is_write);
+                            (c.flags == GuestFlags::DirtyClear && c.level == c.guest_leaf && is_write);
     if (c.ept_ad) {
         // Every walk access is a write: it needs R and W, and reports bits 0 and 1.
         e.ept = table_access(c.table_perms, EptAccess::ReadModifyWrite, rules);
@@ -42,8 +46,6 @@ GuestWalkExpect expect_guest_walk(const GuestWalkCase& c, const EptRules& rules)
     e.at_code_fetch = c.level == 4 && e.violation() &&
                       table_access(c.table_perms, c.ept_ad ? EptAccess::ReadModifyWrite : EptAccess::Read, rules).outcome !=
                           EptOutcome::Ok;
-    e.guest_d = is_write || c.flags == GuestFlags::Set;
     e.ept_table_ad = c.ept_ad;
-    e.ept_data_d = c.ept_ad && is_write;
     return e;
 }

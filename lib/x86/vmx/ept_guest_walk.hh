@@ -21,19 +21,22 @@ enum class GuestAccess : u8 { Read, Write, Fetch };
 
 // The guest A/D flags of the entries for the accessed address before the access.
 enum class GuestFlags : u8 {
-    Set,        // A in every entry, D in the PTE: the walk only reads
+    Set,        // A in every entry, D in the leaf: the walk only reads
     Clear,      // A and D clear everywhere: the walk writes A (and D on a write)
-    DirtyClear, // A everywhere, D clear: only a write writes (the PTE's D)
+    DirtyClear, // A everywhere, D clear: only a write writes (the leaf's D)
 };
 
 // One case: the EPT permissions (R/W/X bits) of the 4 KiB page holding the
-// guest table at level (4: PML4 ... 1: PT); every other EPT entry RWX.
+// guest table at level (4: PML4 ... 1: PT); every other EPT entry RWX. The
+// guest entry at guest_leaf maps the page (1: PTE, 2: 2 MiB PDE, 3: 1 GiB
+// PDPTE) and holds its D flag; tables below it are not walked.
 struct GuestWalkCase {
     int level;
     u64 table_perms;
     GuestAccess access;
     bool ept_ad;
     GuestFlags flags;
+    int guest_leaf = 1;
 };
 
 struct GuestWalkExpect {
@@ -43,8 +46,8 @@ struct GuestWalkExpect {
     // page is used by every walk), not the walk for the probed address.
     bool at_code_fetch = false;
     // After the access completes (at once, or after RWX + INVEPT):
-    bool guest_d = false;      // the PTE's D flag (A is set in every entry)
-    bool ept_table_ad = false; // EPT A and D set on the table page's leaf (EPT A/D on)
+    bool guest_d = false;      // the guest leaf's D flag (A is set in every entry walked)
+    bool ept_table_ad = false; // EPT A and D set on the table page's leaf (EPT A/D on, page walked)
     bool ept_data_d = false;   // EPT D set on the data page's leaf (EPT A/D on; A always)
     bool violation() const { return ept.outcome == EptOutcome::Violation; }
 };

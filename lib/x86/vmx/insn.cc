@@ -137,11 +137,13 @@ VmxResult invept(u64 type, u64 eptp)
     return outcome(cf, zf);
 }
 
-VmxResult invvpid(u64 type, u16 vpid, u64 linear)
+VmxResult invvpid(u64 type, u16 vpid, u64 linear) { return invvpid_desc(type, vpid, linear); }
+
+VmxResult invvpid_desc(u64 type, u64 vpid_qword, u64 linear)
 {
     struct {
         u64 vpid, linear;
-    } desc = {vpid, linear};
+    } desc = {vpid_qword, linear};
     u8 cf = 0, zf = 0;
     fixup_arm();
     asm volatile("1: invvpid %2, %3\n2:\n\t" NVMX_EX_TABLE_ENTRY "setc %0\n\tsetz %1"

@@ -87,7 +87,11 @@ for i in 1 2 3; do
     shard_taps+=("$SCRATCH/s$i.tap")
     shard_xml+=(--junit-shard "$SCRATCH/s$i.xml")
 done
-expect_eq "$(sed -n 2p "$SCRATCH/s2.tap" | cut -c1-14)" "# shard 2/3: 3" "shard header after the version line"
+if sed -n 2p "$SCRATCH/s2.tap" | grep -qE '^# shard 2/3: [0-9] of 8 entries: [0-9]=[a-z]'; then
+    ok "shard header after the version line"
+else
+    not_ok "shard header after the version line" "$(head -n2 "$SCRATCH/s2.tap")"
+fi
 merge_rc=0
 "$TAPTOOL" merge --junit "$SCRATCH/merged.xml" "${shard_xml[@]}" "${shard_taps[@]}" \
     >"$SCRATCH/merged.tap" 2>"$SCRATCH/merge.err" || merge_rc=$?

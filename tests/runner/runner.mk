@@ -6,9 +6,10 @@ RUNNER_FIXTURE_SRCS := $(wildcard tests/runner/fixtures/*.S)
 RUNNER_FIXTURES := $(patsubst tests/runner/fixtures/%.S,$(B)/runner/fixtures/%.flat,\
 	$(RUNNER_FIXTURE_SRCS))
 RUNNER_TESTS := $(sort $(wildcard tests/runner/test-*.sh))
-RUNNER_SHELL_FILES := run_tests.sh scripts/common.sh scripts/backend-qemu.sh \
+RUNNER_SHELL_FILES := run_tests.sh scripts/common.sh scripts/backend-qemu.sh scripts/backend-bochs.sh \
 	$(wildcard scripts/runner-*.sh) scripts/stacks.sh scripts/progress.sh scripts/coverage.sh \
-	scripts/mkstandalone.sh scripts/bench.sh .ci/run tests/runner/lib.sh $(RUNNER_TESTS)
+	scripts/mkstandalone.sh scripts/bench.sh .ci/run tests/runner/lib.sh $(RUNNER_TESTS) \
+	tests/runner/fixtures/fake-bochs
 PROVE_JOBS ?= 2
 
 $(B)/runner/fixtures/%.o: tests/runner/fixtures/%.S tools/probe/mini.inc

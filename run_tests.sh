@@ -22,6 +22,8 @@ source "$NVMX_ROOT/scripts/stacks.sh"
 source "$NVMX_ROOT/scripts/progress.sh"
 # shellcheck source=scripts/runner-shard.sh
 source "$NVMX_ROOT/scripts/runner-shard.sh"
+# shellcheck source=scripts/backend-kvm-in-bochs.sh
+source "$NVMX_ROOT/scripts/backend-kvm-in-bochs.sh"
 
 usage() {
     cat <<USAGE
@@ -47,8 +49,10 @@ wildcards allowed; none = every entry not in group 'nodefault').
             DIR/coverage.info (lcov; see docs/coverage.md)
 
 Environment:
-  ACCEL      kvm, tcg or bochs (default: KVM where it works, else TCG;
-             requires=vmx entries: KVM with nested VMX, else Bochs)
+  ACCEL      kvm, tcg, bochs or kvm-in-bochs (default: KVM where it works,
+             else TCG; requires=vmx entries: KVM with nested VMX, else
+             Bochs). kvm-in-bochs: QEMU/KVM inside a Linux booted once in
+             Bochs (minutes; docs/kvm-in-bochs.md)
   QEMU       qemu-system-x86_64 to use
   BOCHS_BIN  Bochs binary (default: bochs-bin; see scripts/backend-bochs.sh)
   BOCHS_CPU  Bochs CPU model when the entry sets no bochs_cpu
@@ -145,8 +149,8 @@ coverage_report() {
 
 check_env() {
     case ${ACCEL:-} in
-        "" | kvm | tcg | bochs) ;;
-        *) nvmx_die "ACCEL must be kvm, tcg or bochs, not '$ACCEL'" ;;
+        "" | kvm | tcg | bochs | kvm-in-bochs) ;;
+        *) nvmx_die "ACCEL must be kvm, tcg, bochs or kvm-in-bochs, not '$ACCEL'" ;;
     esac
     if [[ -n $COVERAGE_DIR ]] && ! grep -qx 'COVERAGE := yes' "$NVMX_ROOT/config.mak" 2>/dev/null; then
         nvmx_die "--coverage needs a coverage build: ./configure --enable-coverage && make"
@@ -156,6 +160,9 @@ check_env() {
     fi
     if [[ ${ACCEL:-} == bochs ]] && ! bochs_usable; then
         nvmx_die "ACCEL=bochs: $BOCHS_STATE"
+    fi
+    if [[ ${ACCEL:-} == kvm-in-bochs ]] && ! kib_usable; then
+        nvmx_die "ACCEL=kvm-in-bochs: $KIB_STATE"
     fi
     [[ -x $NVMX_HOST_BIN/nvmx-tap ]] ||
         nvmx_die "host tool $(display_path "$NVMX_HOST_BIN/nvmx-tap") is missing: run 'make' first"
@@ -239,11 +246,17 @@ report_entry() {
 
 run_all() {
     local n=${#SELECTED[@]} next_print=0 next_launch=0 done_count=0 launched=0 i
+    # kvm-in-bochs entries: one batch, one L1 boot (scripts/backend-kvm-in-bochs.sh).
+    local -a kib=()
+    for i in "${SELECTED[@]}"; do
+        [[ -z ${R_SKIP[i]} && ${R_BACKEND[i]} == kvm-in-bochs ]] && kib+=("$i")
+    done
+    kib_launch "${kib[@]}"
     while ((next_print < n)); do
         while ((next_launch < n && launched - done_count < JOBS)); do
             i=${SELECTED[next_launch]}
             next_launch=$((next_launch + 1))
-            [[ -n ${R_SKIP[i]} ]] && continue
+            [[ -n ${R_SKIP[i]} || ${R_BACKEND[i]} == kvm-in-bochs ]] && continue
             run_job "$i" &
             JOB_PIDS+=($!)
             launched=$((launched + 1))

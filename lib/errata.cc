@@ -68,6 +68,35 @@ constexpr Erratum kErrata[] = {
      "Bochs 2.7-3.0 uses only bits 31:0 of the INVVPID type register (0x100000002 acts as all-context)",
      "cpu/vmx.cc INVVPID(): `type = i->os64L() ? BX_READ_64BIT_REG(i->dst()) : BX_READ_32BIT_REG(i->dst())`; os64L() needs REX.W, "
      "which INVVPID does not take. Test value: lib/x86/vmx/insn.cc invvpid_desc() passes the type in a 64-bit register"},
+    // Linux KVM nested VMX (ACCEL=kvm-in-bochs: Debian 6.1 kvm_intel on Bochs 2.7). The
+    // Bochs CPU deviations below pass through KVM to L1; the cause names both layers.
+    {"kvm-in-bochs", "vmcall.root-kvm-hypercall",
+     "SDM Vol. 3C 31.3, VMCALL: in VMX root operation outside SMM without the dual-monitor treatment, VMfail; VMfailInvalid when there is no current VMCS",
+     "KVM takes every VMCALL of L1 as a KVM hypercall, also in (virtual) VMX root operation: RAX gets the hypercall status, no VMfail",
+     "Linux arch/x86/kvm/vmx/vmx.c handle_vmcall() returns kvm_emulate_hypercall() (arch/x86/kvm/x86.c) for every VMCALL exit "
+     "of L1; nothing looks at vmx->nested.vmxon or the current VMCS. Test value: x86/vmx.cc test_vmxoff(), right after VMXON"},
+    {"kvm-in-bochs", "ept.walk-a-flag-write",
+     "SDM Vol. 3C 29.3.3.2: processor writes of guest paging-structure A/D flags are data writes",
+     "Bochs 2.7 deviation passed through KVM: no EPT violation for an A/D write to a read-only guest paging page",
+     "KVM's shadow EPT (vmcs02) maps the page read-only like L1's EPT12; L2's walk and A/D write are done by the Bochs CPU, "
+     "which does not check EPT write permission (Bochs row ept.walk-a-flag-write), so no EPT violation reaches KVM or L1"},
+    {"kvm-in-bochs", "ept.ad-walk-qual-read-bit",
+     "SDM Vol. 3C 28.2.1, Table 28-7 note: with EPT A/D a violating guest paging-structure access sets bits 0 and 1",
+     "Bochs 2.7 deviation passed through KVM: only bit 1 (write) in L1's exit qualification",
+     "Linux vmx.c handle_ept_violation() turns the hardware qualification's access bits into the page-fault error code and "
+     "mmu/paging_tmpl.h walk_addr_generic() builds L1's qualification from it; the hardware (Bochs, row ept.ad-walk-qual-read-bit) "
+     "reported only bit 1"},
+    {"kvm-in-bochs", "entry.guest-rip-canonical",
+     "SDM Vol. 3C 27.3.1.4: for a 64-bit guest (IA-32e mode, CS.L=1) bits 63:N of guest RIP must be identical",
+     "Bochs 2.7 deviation passed through KVM: the entry succeeds and L2 takes #GP on its first fetch",
+     "KVM checks guest RIP of vmcs12 only by the hardware entry of vmcs02 (nested.c nested_vmx_check_guest_state() has no RIP "
+     "check, kvm_intel nested_early_check=N); the hardware is Bochs (row entry.guest-rip-canonical), which enters"},
+    {"kvm-in-bochs", "entry.urg-cs-rpl",
+     "SDM Vol. 3C 27.3.1.2: a non-conforming CS needs DPL = SS.DPL; CS.RPL is not checked",
+     "Bochs 2.7 deviation passed through KVM: entry of a real-mode guest with CS.RPL != 0 fails (exit 33)",
+     "KVM checks the segment registers of vmcs12 only by the hardware entry of vmcs02 (kvm_intel nested_early_check=N; "
+     "nested.c nested_vmx_check_guest_state() has no segment checks) and reflects that failed entry to L1; the hardware is "
+     "Bochs (row entry.urg-cs-rpl)"},
 };
 constexpr unsigned kErrataCount = array_size(kErrata);
 

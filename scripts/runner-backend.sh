@@ -137,6 +137,9 @@ resolve_backend() {
         bochs)
             if bochs_usable; then R_BACKEND[i]=bochs; else R_SKIP[i]=$BOCHS_STATE; fi
             ;;
+        kvm-in-bochs)
+            if kib_usable; then R_BACKEND[i]=kvm-in-bochs; else R_SKIP[i]=$KIB_STATE; fi
+            ;;
         "")
             if ((vmx)); then
                 if probe_kvm kvm-vmx; then
@@ -153,7 +156,7 @@ resolve_backend() {
             fi
             ;;
     esac
-    [[ ${R_BACKEND[i]} == bochs ]] && bochs_model_filter "$i"
+    [[ ${R_BACKEND[i]} == bochs || ${R_BACKEND[i]} == kvm-in-bochs ]] && bochs_model_filter "$i"
     return 0
 }
 
@@ -173,6 +176,7 @@ backend_label() {
     local i=$1
     case ${R_BACKEND[i]} in
         bochs) printf '%s cpu=%s\n' "$(bochs_backend_name)" "$(bochs_cpu_of "$i")" ;;
+        kvm-in-bochs) printf 'kvm-in-bochs cpu=%s\n' "$(bochs_cpu_of "$i")" ;;
         *) printf '%s\n' "${R_BACKEND[i]}" ;;
     esac
 }

@@ -181,7 +181,10 @@ void test_vmxoff()
         VmxOn vmx;
         if (!vmx.ok())
             return;
-        expect_vmx(vmcall_root(), VmxResult::fail_invalid(), "VMCALL in VMX root, no current VMCS: VMfailInvalid");
+        VmxResult got = vmcall_root();
+        check_known("vmcall.root-kvm-hypercall", got == VmxResult::fail_invalid(),
+                    Diagnostic{vmx_result_str(VmxResult::fail_invalid()), vmx_result_str(got)},
+                    "VMCALL in VMX root, no current VMCS: VMfailInvalid");
     }
     report(!(read_cr4() & cr4::VMXE), "CR4.VMXE restored after leaving VMX operation");
 }

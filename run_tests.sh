@@ -63,6 +63,8 @@ Environment:
              when stdout is a terminal and -t is not given)
   NVMX_LOGDIR  log directory (default: logs; the previous run's goes to
              <dir>.old)
+  NVMX_SHARD_TIMES  measured times balancing --shard: an earlier run's TAP
+             report, its log directory, or "NAME SECONDS" lines
 
 Logs: logs/<entry>.log. Exit status: 0 all passed (skips and known
 deviations allowed), 1 something failed, 2 usage or configuration error.

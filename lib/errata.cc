@@ -57,14 +57,17 @@ constexpr Erratum kErrata[] = {
      "cpu/paging.cc translate_guest_physical(), large leaf: `ppf &= BX_CONST64(0x000fffffffffe000); if (ppf & offset_mask) "
      "misconfig` masks bit 12 off before the reserved-bit test (the guest-paging PAT-bit mask). Test value: x86/ept_config.cc "
      "shaped_entry() sets bit 12 alone in a 2M/1G leaf (static_asserts there)"},
-    {"bochs bochs-2.7* kvm-in-bochs", "exit.ext-intr-if0",
+    {"bochs bochs-* kvm-in-bochs", "exit.ext-intr-if0",
      "SDM Vol. 3C 26.2: with external-interrupt exiting, RFLAGS.IF does not block the exit",
-     "Bochs 2.7 never exits for an external interrupt while the guest runs with RFLAGS.IF=0",
-     "cpu/vmx.cc VMenterLoadCheckGuestState() loads RFLAGS before in_vmx_guest is set, so handleInterruptMaskChange() masks interrupts for IF=0"},
-    {"bochs bochs-2.7*", "invvpid.type-64bit",
-     "SDM Vol. 3C 31.3, INVVPID: in 64-bit mode the type register has 64 bits; a type above 2^32 is unsupported (VMfail)",
-     "Bochs 2.7 uses only bits 31:0 of the INVVPID type register",
-     "cpu/vmx.cc INVVPID(): reads the type with BX_READ_32BIT_REG unless REX.W (i->os64L())"},
+     "Bochs 2.7-3.0 never exits for an external interrupt while the guest runs with RFLAGS.IF=0 (KVM's vmcs02 inherits it)",
+     "cpu/vmx.cc VMenterLoadCheckGuestState(): `setEFlags((Bit32u) guest.rflags)` runs before VMLAUNCH() sets `in_vmx_guest = true`, "
+     "so handleInterruptMaskChange() (cpu/flag_ctrl_pro.cc) masks BX_EVENT_PENDING_INTR/LAPIC_INTR as for IF=0 outside VMX. "
+     "Test value: x86/vmx_exits.cc setup_ext_intr_guest() writes GUEST_RFLAGS 0x2 with pin-based bit 0 set"},
+    {"bochs bochs-*", "invvpid.type-64bit",
+     "SDM Vol. 2B INVVPID / Vol. 3C 31.3: in 64-bit mode the type register has 64 bits; a type above 2^32 is unsupported (VMfail)",
+     "Bochs 2.7-3.0 uses only bits 31:0 of the INVVPID type register (0x100000002 acts as all-context)",
+     "cpu/vmx.cc INVVPID(): `type = i->os64L() ? BX_READ_64BIT_REG(i->dst()) : BX_READ_32BIT_REG(i->dst())`; os64L() needs REX.W, "
+     "which INVVPID does not take. Test value: lib/x86/vmx/insn.cc invvpid_desc() passes the type in a 64-bit register"},
     // Linux KVM nested VMX (ACCEL=kvm-in-bochs: Debian 6.1 kvm_intel on Bochs 2.7). The
     // Bochs CPU deviations below pass through KVM to L1; the cause names both layers.
     {"kvm-in-bochs", "vmcall.root-kvm-hypercall",

@@ -78,12 +78,14 @@ BOCHS_SPEAKER=0   # the bochsrc accepts a `speaker:` line
 BOCHS_DISPLAY=""  # headless display library: nogui, rfb, or "" (none)
 BOCHS_MODELS=""   # CPU models the binary lists, blank-separated
 
-# What the probe results depend on: the binary's path, size and time.
+# What the probe results depend on: the binary's path, size and time, and
+# where a plugin build looks for its (display, sound) plugins.
 _bochs_probe_key() {
 	local bin
 	bin=$(command -v "$BOCHS_BIN" 2>/dev/null) || return 1
 	bin=$(readlink -f "$bin")
-	printf 'probe-v2 %s %s\n' "$bin" "$(stat -c '%s:%Y' "$bin")"
+	printf 'probe-v2 %s %s plugins=%s\n' "$bin" "$(stat -c '%s:%Y' "$bin")" \
+		"${LTDL_LIBRARY_PATH:-default}"
 }
 
 # _bochs_accepts DIRECTIVE...: true when Bochs parses every bochsrc DIRECTIVE

@@ -60,6 +60,21 @@ _shard_times() {
     fi
 }
 
+# _shard_timeout_cs T: a timeout (90, 90s, 2m, 1h; timeout(1) grammar) in
+# centiseconds; none (0) or unreadable counts as 90 s.
+_shard_timeout_cs() {
+    local n=90 unit=1
+    if [[ $1 =~ ^([0-9]+)([smhd]?)$ ]] && ((10#${BASH_REMATCH[1]} > 0)); then
+        n=$((10#${BASH_REMATCH[1]}))
+        case ${BASH_REMATCH[2]} in
+            m) unit=60 ;;
+            h) unit=3600 ;;
+            d) unit=86400 ;;
+        esac
+    fi
+    printf '%s\n' "$((n * unit * 100))"
+}
+
 # shard_select: keeps in SELECTED (cfg order) the entries of shard SHARD_I of
 # SHARD_N and sets SHARD_HEADER. Needs entry_timeout (runner-exec.sh).
 shard_select() {
@@ -91,9 +106,7 @@ shard_select() {
         elif ((count)); then
             cost[p]=$mean
         else
-            cs=$(entry_timeout "$i")
-            ((cs > 0)) || cs=90
-            cost[p]=$((cs * 100))
+            cost[p]=$(_shard_timeout_cs "$(entry_timeout "$i")")
         fi
     done
     for ((s = 1; s <= SHARD_N; s++)); do load[s]=0; done

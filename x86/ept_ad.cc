@@ -56,12 +56,18 @@ struct WalkScenario {
 void check_walk_violation(const RunResult& r, int level, const WalkScenario& sc, const char* name)
 {
     EptViolationQual q(r.exit.qualification);
-    if (sc.no_a)
-        report((q.access() & 6) == EPT_ACCESS_WRITE, "%s: qualification: data write, no fetch (%#lx; bit 0 implementation-specific for the A-flag update)", name, q.access());
-    else if (sc.ad)
-        report_xfail(known_deviation("ept.ad-walk-qual-read-bit"), q.access() == sc.access,
-                     "%s: qualification access bits are read and write (got %#lx)", name, q.access());
-    else
+    char exp[32], act[32];
+    snformat(act, sizeof(act), "access bits %#lx", q.access());
+    if (sc.no_a) {
+        Diagnostic d{"access bits 0x2 or 0x3", act};
+        report_check((q.access() & 6) == EPT_ACCESS_WRITE, &d, nullptr,
+                     "%s: qualification: data write, no fetch (bit 0 implementation-specific for the A-flag update)", name);
+    } else if (sc.ad) {
+        snformat(exp, sizeof(exp), "access bits %#lx", sc.access);
+        Diagnostic d{exp, act};
+        report_check(q.access() == sc.access, &d, known_deviation("ept.ad-walk-qual-read-bit"),
+                     "%s: qualification access bits are read and write", name);
+    } else
         report_eq(q.access(), sc.access, "%s: qualification access bits", name);
     report_eq(q.entry_perms(), sc.table_perms, "%s: qualification entry permissions", name);
     report_eq(q.raw() & GLA_VALID, GLA_VALID, "%s: qualification: guest-linear address valid (bit 7)", name);

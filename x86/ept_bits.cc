@@ -4,11 +4,12 @@
 // reserved_*: a reserved bit in a present entry is an EPT misconfiguration
 // (29.3.3.1) whatever the access; in a not-present entry (bits 2:0 = 000b)
 // bits 63:3 are ignored, so the same bit gives an EPT violation (29.3.3.2)
-// with permissions 0 in the qualification (28.2.1, Table 28-7).
+// with permissions 0 in the qualification (28.2.1, Table 28-7); the same for
+// the reserved leaf memory types 2, 3 and 7 (reserved_memtype*).
 // ignored_*: an ignored bit set in an entry that has all others clear, or
 // cleared in an entry that has all others set, changes nothing: the access
 // completes with the right data. With EPT A/D on, the CPU's A/D update must
-// keep the ignored bit (29.3.5 sets only bits 8 and 9).
+// keep the ignored bit (29.3.5: it writes bit 8, and bit 9 of a leaf, only).
 //
 // Which bit is what comes from the host-tested table lib/x86/vmx/ept_bits.hh.
 // One EPT guest serves all probes of a case: flip one bit, INVEPT, let L2
@@ -24,6 +25,7 @@
 #include "x86/vmx/ept_bits.hh"
 #include "x86/vmx/ept_harness.hh"
 #include "x86/vmx/ept_qual_check.hh"
+#include "x86/vmx/ept_window.hh"
 #include "x86/vmx/vmx_on.hh"
 
 namespace {
@@ -37,23 +39,17 @@ constexpr u64 CODE_VALUE = 0x1122334455667788ull;
 // PML4E (index 1), so a bit in that PML4E touches only the probe's access
 // and not L2's code, stack or page tables. L2 reaches them through 4 KiB
 // aliases VA = GPA in L1's page tables (which L2 shares).
-constexpr u64 WINDOW = 1ull << 39;
+constexpr u64 WINDOW = EPT_FAR_GPA.raw();
 constexpr u64 WINDOW_4K = WINDOW, WINDOW_2M = WINDOW + (1ull << 30), WINDOW_1G = WINDOW + (2ull << 30);
 
 constexpr L2Op kOps[] = {L2Op::Read, L2Op::Write, L2Op::Fetch};
 
-// Qualification bits 2:0 for op.
-u64 access_bit(L2Op op) { return op == L2Op::Read ? EPT_ACCESS_READ : op == L2Op::Write ? EPT_ACCESS_WRITE : EPT_ACCESS_FETCH; }
-
+// The window needs a second EPT PML4 slot (ept_window.hh) and both large leaf sizes.
 const char* needs_window()
 {
-    if (const char* why = ept_unavailable_reason())
+    if (const char* why = ept_window_unavailable_reason(2))
         return why;
-    if (cpu_maxphyaddr() <= 39)
-        return "MAXPHYADDR <= 39: no guest-physical room for a test window behind its own EPT PML4E";
-    if (!vmx_caps().ept_has(ept_cap::PDE_2M) || !vmx_caps().ept_has(ept_cap::PDPTE_1G))
-        return "2 MiB / 1 GiB EPT leaves not supported (IA32_VMX_EPT_VPID_CAP[16]/[17])";
-    return nullptr;
+    return ept_window_unavailable_reason(3);
 }
 
 // An EPT guest (l2_access_loop) with one backing page mapped three times
@@ -103,8 +99,11 @@ public:
         return true;
     }
 
-    // The entry of kind k on the walk to its window.
-    EptEntry* entry(const EptEntryKindInfo& k) { return s_.ept().entry(GuestPhysAddr(mapped_[k.leaf_level - 1]), k.level); }
+    // The entry at level on the walk to the window of kind k (default: k's own).
+    EptEntry* entry(const EptEntryKindInfo& k, int level = 0)
+    {
+        return s_.ept().entry(GuestPhysAddr(mapped_[k.leaf_level - 1]), level ? level : k.level);
+    }
     // The address L2 accesses for op through the window of kind k.
     u64 addr(const EptEntryKindInfo& k, L2Op op) const
     {
@@ -176,6 +175,20 @@ EptBitConfig bit_config(bool ad)
     return c;
 }
 
+// ept_expect (x86/vmx/ept_qual.hh) for op through the window of kind k
+// with k's entry set to value: L1's alias is a supervisor, writable,
+// executable page.
+EptExpect expect_access(BitBench& b, const EptEntryKindInfo& k, EptEntry value, L2Op op)
+{
+    u64 walk[4];
+    int n = 0;
+    for (int level = 4; level >= k.leaf_level; level--)
+        walk[n++] = level == k.level ? value.raw() : b.entry(k, level)->raw();
+    EptProbe p;
+    p.access = op == L2Op::Read ? EptAccess::Read : op == L2Op::Write ? EptAccess::Write : EptAccess::Fetch;
+    return ept_expect(walk, n, 4, p, ept_rules_here());
+}
+
 // "PDE bit 5", "PTE bit 45 (>= MAXPHYADDR 40)".
 const char* bit_name(char* buf, usize size, const EptEntryKindInfo& k, unsigned b)
 {
@@ -221,7 +234,6 @@ void run_reserved(bool present)
     if (!b.ready("reserved bits"))
         return;
     const EptBitConfig cfg = bit_config(false);
-    const bool adv = vmx_caps().ept_has(ept_cap::ADV_EXIT_INFO);
     auto reserved = [&](EptEntryKind k) { return ept_reserved_bits(k, cfg); };
     for_each_bit_probe(reserved, [&](const EptEntryKindInfo& k, unsigned bit, L2Op op, const char* name) {
         EptEntry old = *b.entry(k);
@@ -237,8 +249,7 @@ void run_reserved(bool present)
                              "%s: EPT misconfiguration at the access's GPA", name);
             } else {
                 // A not-present entry ends the walk: permissions 0.
-                QualExpect q = ept_violation_qual(access_bit(op), 0, true, true, adv);
-                check_violation(r, q, a, a, nullptr, "%s (not present): EPT violation", name);
+                check_violation(r, expect_access(b, k, value, op), a, a, nullptr, "%s (not present): EPT violation", name);
             }
         });
     });
@@ -254,7 +265,6 @@ void run_reserved_memtype(bool present)
     BitBench b(false);
     if (!b.ready("reserved memory types"))
         return;
-    const bool adv = vmx_caps().ept_has(ept_cap::ADV_EXIT_INFO);
     for (const EptEntryKindInfo& k : kEptEntryKinds) {
         if (!ept_kind_is_leaf(k.kind))
             continue;
@@ -275,8 +285,8 @@ void run_reserved_memtype(bool present)
                         report_check(r.exited(ExitReason::EPT_MISCONFIG) && r.exit.guest_phys == a, &d, nullptr,
                                      "%s: EPT misconfiguration at the access's GPA", name);
                     } else {
-                        QualExpect q = ept_violation_qual(access_bit(op), 0, true, true, adv);
-                        check_violation(r, q, a, a, nullptr, "%s (not present): EPT violation", name);
+                        check_violation(r, expect_access(b, k, value, op), a, a, nullptr,
+                                        "%s (not present): EPT violation", name);
                     }
                 });
                 if (!ok)

@@ -39,19 +39,21 @@ struct BadPml {
 void bad_pml_addresses(BadPml* out)
 {
     unsigned maxphy = cpu_maxphyaddr();
-    out[0] = {"bit 0 set", 1};
-    out[1] = {"bit 7 set", 1ull << 7};
-    out[2] = {"bits 11:0 all set", 0xfff};
+    out[0] = {"bits 11:0 all set", 0xfff};
+    out[1] = {"bits 11:0 and 63 set", 0xfff | 1ull << 63};
+    out[2] = {"bit 11 and MAXPHYADDR-1 set", 0x800 | 1ull << (maxphy - 1)};
     out[3] = {"bit MAXPHYADDR set", maxphy < 52 ? 1ull << maxphy : 0};
     out[4] = {"bit 51 set", maxphy < 52 ? 1ull << 51 : 0};
     out[5] = {"bit 63 set", 1ull << 63};
+    // (each single bad bit with PML on: the sweep in test_pml_address)
 }
 constexpr unsigned BAD_PML_COUNT = 6;
 
 // PML address checks at VM entry (27.2.1.1 "If the 'enable PML'
 // VM-execution control is 1 ... the PML address must satisfy ...").
-// Expect: with PML on, a valid address enters; each bad address fails
-// with VMfailValid(7). With PML off the field is not checked: the same
+// Expect: with PML on, a valid address enters; each bad address (every
+// single bit of 11:0 and of 63:MAXPHYADDR, and combinations) fails with
+// VMfailValid(7). With PML off the field is not checked: the same
 // addresses enter and the guest returns.
 void test_pml_address()
 {
@@ -91,6 +93,22 @@ void test_pml_address()
             expect_done(eg.run(), "PML off, address with %s: ignored, enters and returns", b.what);
         }
     }
+    // Every single bad bit, on one VMCS: a VMfailValid entry changes nothing,
+    // so the same guest is entered again with the next address, and last
+    // with the valid one (which must then enter).
+    EptGuest eg(l2_nothing, 0);
+    if (!eg.ready("PML address bit sweep") || !vmcs_write(F::GUEST_PML_INDEX, 511) || !enable_proc2(proc2::PML))
+        return;
+    unsigned maxphy = cpu_maxphyaddr();
+    for (unsigned bit = 0; bit < 64; bit++) {
+        if (bit >= 12 && bit < maxphy)
+            continue;
+        if (!vmcs_write(F::PML_ADDRESS, log[0].raw() | (1ull << bit)))
+            return;
+        expect_control_fail(eg.run(), "PML on, address bit %u alone set: VMfailValid(7)", bit);
+    }
+    if (vmcs_write(F::PML_ADDRESS, log[0].raw()))
+        expect_done(eg.run(), "PML on, after the sweep the valid address enters on the same VMCS");
 }
 
 // ---- unrestricted guest: segment checks -----------------------------------------

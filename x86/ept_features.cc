@@ -14,6 +14,8 @@
 #include "x86/paging.hh"
 #include "x86/vmx/caps.hh"
 #include "x86/vmx/ept_harness.hh"
+#include "x86/vmx/ept_qual.hh"
+#include "x86/vmx/ept_window.hh"
 #include "x86/vmx/expect.hh"
 #include "x86/vmx/insn.hh"
 #include "x86/vmx/l2.hh"
@@ -384,6 +386,17 @@ public:
     u64 gpa() const { return gpa_.raw() + 0x80; }       // its guest-physical address
     u64 backing_word() const { return backing_.ptr()[0x80 / 8]; }
     EptEntry* leaf() { return eg_.ept().entry(gpa_, 1); }
+    // What ept_expect() (lib/x86/vmx/ept_qual.hh) derives from the real
+    // entries of the walk to the test page (PML4E .. PTE) for access.
+    EptExpect expect(EptAccess access)
+    {
+        u64 walk[4] = {};
+        for (int level = 4; level >= 1; level--) {
+            EptEntry* e = eg_.ept().entry(gpa_, level);
+            walk[4 - level] = e ? e->raw() : 0;
+        }
+        return ept_expect(walk, 4, 4, EptProbe{.access = access}, ept_rules_here());
+    }
     Eptp eptp() const { return eg_.eptp(); }
     RunResult run() { return eg_.run(); }
 
@@ -404,18 +417,18 @@ u64 ve_field(VeGuest& vg, unsigned offset, unsigned size)
 }
 
 // Each field of the information area at its SDM offset (26.5.7.2): exit
-// reason at 0, the word at 4, qualification at 8, guest-linear address at
+// reason at 0, the word at 4, the whole qualification at 8 (as ept_expect
+// derives it from the walk, bit 12 undefined there), guest-linear address at
 // 16, guest-physical address at 24, EPTP index at 32 (16 bits).
-void check_ve_info(VeGuest& vg, u64 access, u64 perms, const char* what)
+void check_ve_info(VeGuest& vg, EptAccess access, const char* what)
 {
     static_assert(__builtin_offsetof(VeInfo, qualification) == 8 && __builtin_offsetof(VeInfo, gla) == 16 &&
                   __builtin_offsetof(VeInfo, gpa) == 24 && __builtin_offsetof(VeInfo, eptp_index) == 32);
-    EptViolationQual q(ve_field(vg, 8, 8) & ~QUAL_NMI_UNBLOCKING);
+    EptExpect e = vg.expect(access);
+    u64 mask = e.qual_mask & ~QUAL_NMI_UNBLOCKING;
     report_eq(ve_field(vg, 0, 4), static_cast<u32>(ExitReason::EPT_VIOLATION), "%s: VE info offset 0: exit reason 48", what);
     report_eq(ve_field(vg, 4, 4), 0xffffffff, "%s: VE info offset 4: set to 0xffffffff", what);
-    report_eq(q.access(), access, "%s: VE info offset 8: qualification access bits", what);
-    report_eq(q.entry_perms(), perms, "%s: VE info offset 8: qualification entry permissions", what);
-    report_eq(q.raw() & (3u << 7), 3u << 7, "%s: VE info offset 8: qualification bits 7-8: GLA valid, translated access", what);
+    report_eq(ve_field(vg, 8, 8) & mask, e.qual & mask, "%s: VE info offset 8: the whole qualification", what);
     report_eq(ve_field(vg, 16, 8), vg.la(), "%s: VE info offset 16: guest-linear address", what);
     report_eq(ve_field(vg, 24, 8), vg.gpa(), "%s: VE info offset 24: guest-physical address", what);
     u64 index = ve_field(vg, 32, 2);
@@ -450,12 +463,13 @@ void test_ept_ve()
         RunResult r = vg.run();
         if (!expect_exception(r, VE_VECTOR, false, "write to an R page: #VE, exception exit with vector 20"))
             return;
-        check_ve_info(vg, EPT_ACCESS_WRITE, R, "write");
+        check_ve_info(vg, EptAccess::Write, "write");
         report_eq(vg.backing_word(), 0, "write: the write did not reach the page");
         vg.ve().reason = 0x5a5a;
         r = vg.run();
         if (expect_exit(r, ExitReason::EPT_VIOLATION, "VE info word not 0: the violation is a VM exit (48)")) {
-            report_eq(EptViolationQual(r.exit.qualification).access(), EPT_ACCESS_WRITE, "exit after #VE: qualification is a write");
+            EptExpect e = vg.expect(EptAccess::Write);
+            report_eq(r.exit.qualification & e.qual_mask, e.qual, "exit after #VE: the whole qualification");
             report_eq(r.exit.guest_linear, vg.la(), "exit after #VE: guest-linear address field");
             report_eq(r.exit.guest_phys, vg.gpa(), "exit after #VE: guest-physical address field");
             report_eq(vg.ve().reason, 0x5a5a, "exit after #VE: the VE info area is not rewritten");
@@ -475,7 +489,7 @@ void test_ept_ve()
             return;
         box = {L2Op::Read, vg.la(), 0};
         if (expect_exception(vg.run(), VE_VECTOR, false, "read of a not-present page (bit 63 clear): #VE"))
-            check_ve_info(vg, EPT_ACCESS_READ, 0, "read");
+            check_ve_info(vg, EptAccess::Read, "read");
     }
     {
         VeGuest vg(&box);
@@ -705,47 +719,17 @@ void test_vmfunc()
 // ---------------------------------------------------------------------------
 // Mode-based execute control
 
-// Expected bits 6:3 of an EPT-violation qualification for a walk through
-// entries (SDM Vol. 3C 28.2.1, Table 28-7): bits 3, 4, 5 are the AND of bits
-// 0, 1, 2 (read, write, execute; with MBEC execute = supervisor execute) of
-// every entry used, leaf included; bit 6 is, with MBEC, the AND of bit 10
-// (user execute) of every entry, else 0. A minimal local derivation until
-// lib/x86/vmx/ept_qual.hh (permission matrices) is shared.
-constexpr u64 walk_qual_perm_bits(Span<const u64> entries, bool mbec)
-{
-    u64 all = ~0ull;
-    for (u64 e : entries)
-        all &= e;
-    u64 bits = (all & EptEntry::PERM_MASK) << 3;
-    if (mbec && (all & EptEntry::XU))
-        bits |= 1ull << 6;
-    return bits;
-}
-namespace walk_qual_test {
-constexpr u64 TABLE = 0x1000 | EptEntry::R | EptEntry::W | EptEntry::X; // EptEntry::table(): no bit 10
-constexpr u64 TABLE_XU = TABLE | EptEntry::XU;
-constexpr u64 leaf_r_xu[] = {TABLE, TABLE, TABLE, 0x2000 | EptEntry::R | EptEntry::XU | 0x30};
-constexpr u64 leaf_r_xu_tables_xu[] = {TABLE_XU, TABLE_XU, TABLE_XU, 0x2000 | EptEntry::R | EptEntry::XU | 0x30};
-constexpr u64 leaf_rx_tables_r[] = {TABLE, 0x1000 | EptEntry::R, TABLE, 0x2000 | EptEntry::R | EptEntry::X};
-// R+XU leaf under tables without bit 10: readable only (bit 6 = 0, not 1).
-static_assert(walk_qual_perm_bits(leaf_r_xu, true) == 1ull << 3);
-static_assert(walk_qual_perm_bits(leaf_r_xu_tables_xu, true) == (1ull << 3 | 1ull << 6));
-// Without MBEC bit 10 is ignored and bit 6 reserved (0).
-static_assert(walk_qual_perm_bits(leaf_r_xu_tables_xu, false) == 1ull << 3);
-// A read-only PDPTE takes W and X away from the whole walk.
-static_assert(walk_qual_perm_bits(leaf_rx_tables_r, false) == 1ull << 3);
-} // namespace walk_qual_test
-
 // Mode-based execute control for EPT (SDM 29.3.3.2, 27.2.1.1). L2 runs at
 // CPL 0 on L1's page tables, whose leaves are supervisor (U/S=0), so its
 // fetches are supervisor-mode linear accesses: with MBEC, EPT bit 2 grants
-// them (XS) and bit 10 (XU) does not. Expect: a fetch from an R+XS page
-// completes, a fetch from an R+XU page is an EPT violation whose
-// qualification bits 6:3 are derived from the whole walk (bit 6 is the AND
-// of bit 10 over every entry: 0 under our non-leaf entries, 1 once they set
-// bit 10 too), a read of the R+XU page completes; MBEC without EPT is
-// VMfailValid(7). User-mode (CPL 3) fetches, where XU decides, need a
-// user-mode L2 and are not covered here.
+// them (XS) and bit 10 (XU) does not. Expect: the outcome and the whole
+// qualification that ept_expect() (lib/x86/vmx/ept_qual.hh, host-tested)
+// derives from the walk's real entries: a fetch from an R+XS page and a read
+// of an R+XU page complete (L2 gets the value the code returns), a fetch
+// from an R+XU page is an EPT violation whose bit 6 is the AND of bit 10
+// over every entry (0 under our non-leaf entries, 1 once they set bit 10
+// too); MBEC without EPT is VMfailValid(7). User-mode (CPL 3) fetches, where
+// XU decides, are covered by ept_perm's user-mode L2.
 void test_mbec()
 {
     VmxOn vmx;
@@ -762,14 +746,13 @@ void test_mbec()
         u64 perms;
         bool tables_xu; // the non-leaf entries of the walk also get bit 10
         L2Op op;
-        bool violation;
         const char* what;
     };
     const Row rows[] = {
-        {R | X, false, L2Op::Fetch, false, "supervisor fetch from R+XS"},
-        {R | EptEntry::XU, false, L2Op::Fetch, true, "supervisor fetch from R+XU"},
-        {R | EptEntry::XU, true, L2Op::Fetch, true, "supervisor fetch from R+XU, tables with XU"},
-        {R | EptEntry::XU, false, L2Op::Read, false, "read from R+XU"},
+        {R | X, false, L2Op::Fetch, "supervisor fetch from R+XS"},
+        {R | EptEntry::XU, false, L2Op::Fetch, "supervisor fetch from R+XU"},
+        {R | EptEntry::XU, true, L2Op::Fetch, "supervisor fetch from R+XU, tables with XU"},
+        {R | EptEntry::XU, false, L2Op::Read, "read from R+XU"},
     };
     static L2Mailbox box;
     ScratchPage backing;
@@ -790,22 +773,21 @@ void test_mbec()
                 *e = e->with(EptEntry::XU);
             walk[4 - level] = e->raw();
         }
-        InveptCall inv = invept_checked(InveptType::Global, eg.eptp());
-        if (inv.supported && !inv.result.ok())
-            return report_error("%s: INVEPT all-context: %s", row.what, vmx_result_str(inv.result));
+        if (!ept_invalidate(eg.eptp(), row.what))
+            return;
         box = {row.op, gpa.raw() + 0x80, 0};
         RunResult r = eg.run();
-        if (!row.violation) {
+        EptProbe access{.access = ept_access_of(row.op)};
+        EptExpect e = ept_expect(walk, 4, 4, access, ept_rules_here(true));
+        if (e.outcome == EptOutcome::Ok) {
             if (expect_done(r, "%s: completes without an exit", row.what) && row.op == L2Op::Fetch)
                 report_eq(box.value, 0x3bec, "%s: L2 executed the code in the page", row.what);
             continue;
         }
         if (!expect_exit(r, ExitReason::EPT_VIOLATION, "%s: EPT violation", row.what))
             continue;
-        u64 q = r.exit.qualification;
-        report_eq(q & 7, EPT_ACCESS_FETCH, "%s: qualification access is a fetch", row.what);
-        report_eq(q & (0xfull << 3), walk_qual_perm_bits(walk, true),
-                  "%s: qualification bits 6:3 = AND of R, W, XS, XU over the walk", row.what);
+        report_eq(r.exit.qualification & e.qual_mask, e.qual,
+                  "%s: the whole qualification (bit 6 = AND of bit 10 over the walk)", row.what);
     }
 }
 

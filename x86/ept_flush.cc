@@ -11,6 +11,7 @@
 #include "report.hh"
 #include "testcase.hh"
 #include "x86/page_set.hh"
+#include "x86/alloc_phys.hh"
 #include "x86/cpl3.hh"
 #include "x86/vmx/caps.hh"
 #include "x86/vmx/ept_harness.hh"
@@ -223,6 +224,43 @@ void test_flush_single_other_eptp()
     read_is(f, PATTERN_B, name, "through EPTP 1 again after its INVEPT");
 }
 
+// Structural changes: the 4 KiB leaf's page table is replaced by a 2 MiB
+// leaf (a 2 MiB-aligned region with PATTERN_B at the test offset), then the
+// original table is put back.
+// Expect: after each change and single-context INVEPT, L2 reads through the
+// new structure (PATTERN_B, then PATTERN_A again) (31.3; 29.4.3.1: INVEPT
+// also invalidates paging-structure caches derived from the EPTP).
+void test_flush_leaf_size_change()
+{
+    VmxOn vmx;
+    if (!vmx.ok())
+        return;
+    const char* name = "4 KiB table <-> 2 MiB leaf";
+    FlushFixture f(R | W);
+    PhysAddr big = alloc_pages(512, 512 * PAGE_SIZE);
+    if (!big.raw())
+        return report_error("%s: out of memory for a 2 MiB region", name);
+    *phys_to_ptr<volatile u64>(big + OFFSET) = PATTERN_B;
+    EptEntry* pde = nullptr;
+    EptEntry table{};
+    if (f.ready(name) && read_is(f, PATTERN_A, name, "through the 4 KiB leaf")) {
+        pde = f.s().ept().entry(EPT_TEST_GPA, 2);
+        table = *pde;
+        *pde = EptEntry::leaf(big, R | W, 2);
+        if (expect_vmx(invept(static_cast<u64>(InveptType::SingleContext), f.s().eptp().raw()), kOk,
+                       "%s: INVEPT after the table became a 2 MiB leaf succeeds", name) &&
+            read_is(f, PATTERN_B, name, "through the 2 MiB leaf after INVEPT")) {
+            *pde = table;
+            if (expect_vmx(invept(static_cast<u64>(InveptType::SingleContext), f.s().eptp().raw()), kOk,
+                           "%s: INVEPT after the table came back succeeds", name))
+                read_is(f, PATTERN_A, name, "through the 4 KiB leaf again after INVEPT");
+        }
+        *pde = table; // Ept frees the page table it owns
+    }
+    for (u64 i = 0; i < 512; i++)
+        free_page(big + i * PAGE_SIZE);
+}
+
 // INVEPT at CPL 3 in VMX root operation.
 // Expect: #GP(0) for both types and an unsupported one (31.3: CPL > 0 is
 // checked before the type).
@@ -256,6 +294,12 @@ const char* needs_single()
         return why;
     return vmx_caps().ept_vpid & ept_cap::INVEPT_SINGLE ? nullptr : "single-context INVEPT not supported (IA32_VMX_EPT_VPID_CAP[25])";
 }
+const char* needs_single_2m()
+{
+    if (const char* why = needs_single())
+        return why;
+    return vmx_caps().ept_has(ept_cap::PDE_2M) ? nullptr : "2 MiB EPT leaves not supported (IA32_VMX_EPT_VPID_CAP[16])";
+}
 const char* needs_all()
 {
     if (const char* why = needs_vpid())
@@ -275,6 +319,7 @@ constexpr TestCase kCases[] = {
     {"flush_write_protect_single", test_flush_write_protect_single, needs_single},
     {"flush_write_protect_all", test_flush_write_protect_all, needs_all},
     {"flush_single_other_eptp", test_flush_single_other_eptp, needs_single},
+    {"flush_leaf_size_change", test_flush_leaf_size_change, needs_single_2m},
     {"invept_cpl3", test_invept_cpl3, needs_invept},
 };
 

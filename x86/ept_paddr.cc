@@ -19,13 +19,14 @@
 #include "report.hh"
 #include "testcase.hh"
 #include "x86/cpu.hh"
-#include "x86/desc.hh"
 #include "x86/paging.hh"
 #include "x86/vmx/caps.hh"
 #include "x86/vmx/ept_guest_walk.hh"
 #include "x86/vmx/ept_harness.hh"
 #include "x86/vmx/ept_qual_check.hh"
+#include "x86/vmx/ept_window.hh"
 #include "x86/vmx/l2_paging.hh"
+#include "x86/vmx/l2_user.hh"
 #include "x86/vmx/vmcs.hh"
 #include "x86/vmx/vmx_on.hh"
 
@@ -75,7 +76,7 @@ public:
             *pt_.ept_leaf(l) = pt_.ept_leaf(l)->with_perms(RWX).without(EPT_AD);
         for (int l = 1; l <= 4; l++) {
             u64 flags = c.flags == GuestFlags::Clear ? 0 : Pte::A;
-            if (l == 1 && c.flags == GuestFlags::Set)
+            if (l == pt_.guest_leaf() && c.flags == GuestFlags::Set)
                 flags |= Pte::D;
             *pt_.entry(l) = (*pt_.entry(l) & ~(Pte::A | Pte::D)) | flags;
         }
@@ -133,9 +134,9 @@ bool probe(WalkBench& b, const GuestWalkCase& c, bool user)
              c.access == GuestAccess::Read ? "read" : c.access == GuestAccess::Write ? "write" : "fetch");
     if (!b.run(c, name))
         return false;
-    const GuestWalkExpect e = expect_guest_walk(c);
+    const GuestWalkExpect e = expect_guest_walk(c, ept_rules_here());
     const RunResult& r = b.result();
-    if (e.violation) {
+    if (e.violation()) {
         u64 gla = e.at_code_fetch ? b.resume_rip() : L2_WALK_LA + offset_of(c.access);
         u64 gpa = guest_entry_gpa(L2Paging::gpa(c.level).raw(), gla, c.level);
         // Bochs writes guest A/D flags without an EPT write check (lib/errata.cc).
@@ -145,9 +146,9 @@ bool probe(WalkBench& b, const GuestWalkCase& c, bool user)
             dev.exit = "ept.walk-a-flag-write";
         if (c.ept_ad) {
             dev.qual = "ept.ad-walk-qual-read-bit";
-            dev.qual_bits = vq::READ;
+            dev.qual_bits = ept_qual::READ;
         }
-        if (check_violation(r, e.qual, gla, gpa, &dev, "%s: EPT violation on the %s entry", name,
+        if (check_violation(r, e.ept, gla, gpa, &dev, "%s: EPT violation on the %s entry", name,
                             e.at_code_fetch ? "code fetch's PML4" : kTable[c.level])) {
             if (!b.fix_and_resume(c.level, name))
                 return false;
@@ -157,62 +158,48 @@ bool probe(WalkBench& b, const GuestWalkCase& c, bool user)
     snformat(act, sizeof(act), "%s", b.result().describe());
     Diagnostic d{"the access completes with the right data", act};
     report_check(b.completed_right(c.access), &d, nullptr, "%s: %s", name,
-                 e.violation ? "after RWX + INVEPT the access completes" : "the access completes");
+                 e.violation() ? "after RWX + INVEPT the access completes" : "the access completes");
     // An unexpected exit already failed above: with the page RWX, L2 must
     // finish the access for the next probe.
     if (!b.at_step() && (!b.fix_and_resume(c.level, name) || !b.at_step())) {
         report_error("%s: L2 did not finish the access; stopping this case", name);
         return false;
     }
-    // The guest flags: A in every entry of the walk, D in the PTE as expected.
+    // The guest flags: A in every entry of the walk (bit l for level l), D
+    // (bit 0) in the guest leaf as expected.
+    const int g = c.guest_leaf;
     u64 got = 0, want = 0;
-    for (int l = 1; l <= 4; l++) {
+    for (int l = g; l <= 4; l++) {
         got |= (*b.pt().entry(l) & Pte::A) ? 1u << l : 0;
         want |= 1u << l;
     }
-    got |= (*b.pt().entry(1) & Pte::D) ? 1 : 0;
+    got |= (*b.pt().entry(g) & Pte::D) ? 1 : 0;
     want |= e.guest_d ? 1 : 0;
     char fexp[48], fact[48];
     snformat(fexp, sizeof(fexp), "A levels|D = %#lx", want);
     snformat(fact, sizeof(fact), "%#lx", got);
     Diagnostic fd{fexp, fact};
-    report_check(got == want, &fd, nullptr, "%s: guest A flags set, PTE D %s", name, e.guest_d ? "set" : "clear");
+    report_check(got == want, &fd, nullptr, "%s: guest A flags set, %s D %s", name, g == 1 ? "PTE" : g == 2 ? "PDE" : "PDPTE",
+                 e.guest_d ? "set" : "clear");
     if (c.ept_ad) {
         u64 table = b.pt().ept_leaf(c.level)->raw() & EPT_AD, data = b.pt().ept_leaf(0)->raw() & EPT_AD;
-        u64 want_data = EptEntry::A | (e.ept_data_d ? EptEntry::D : 0);
+        u64 want_table = e.ept_table_ad ? EPT_AD : 0, want_data = EptEntry::A | (e.ept_data_d ? EptEntry::D : 0);
         char aexp[64], aact[64];
-        snformat(aexp, sizeof(aexp), "table %#lx data %#lx", EPT_AD, want_data);
+        snformat(aexp, sizeof(aexp), "table %#lx data %#lx", want_table, want_data);
         snformat(aact, sizeof(aact), "table %#lx data %#lx", table, data);
         Diagnostic ad{aexp, aact};
-        report_check(table == EPT_AD && data == want_data, &ad, nullptr,
-                     "%s: EPT A+D on the table page (walks write), A%s on the data page", name, e.ept_data_d ? "+D" : "");
+        report_check(table == want_table && data == want_data, &ad, nullptr, "%s: EPT A+D %s the table page, A%s on the data page",
+                     name, e.ept_table_ad ? "on" : "not on", e.ept_data_d ? "+D" : "");
     }
-    return true;
-}
-
-// Makes the current VMCS's guest a 64-bit CPL3 guest: CS and the data
-// segments become L1's user selectors (DPL 3). L2 then needs user pages
-// (L2Paging with user); exceptions still exit, VMCALL exits at any CPL.
-bool enter_user_mode()
-{
-    using F = VmcsField;
-    constexpr u32 USER_CODE64_AR = 0xa0fb, USER_DATA_AR = 0xc0f3; // DPL 3 (SDM Vol. 3C 25.4.1)
-    const F selectors[] = {F::GUEST_SS_SELECTOR, F::GUEST_DS_SELECTOR, F::GUEST_ES_SELECTOR, F::GUEST_FS_SELECTOR,
-                           F::GUEST_GS_SELECTOR};
-    const F ars[] = {F::GUEST_SS_AR_BYTES, F::GUEST_DS_AR_BYTES, F::GUEST_ES_AR_BYTES, F::GUEST_FS_AR_BYTES,
-                     F::GUEST_GS_AR_BYTES};
-    if (!vmcs_write(F::GUEST_CS_SELECTOR, sel::USER_CS) || !vmcs_write(F::GUEST_CS_AR_BYTES, USER_CODE64_AR))
-        return false;
-    for (usize i = 0; i < array_size(selectors); i++)
-        if (!vmcs_write(selectors[i], sel::USER_DS) || !vmcs_write(ars[i], USER_DATA_AR))
-            return false;
     return true;
 }
 
 // Every level x permission x access for one flag state and EPT A/D setting;
 // levels: the guest table levels to restrict (bit l for level l). user: L2
 // runs at CPL3 and only fetches (the user fetch of the matrix).
-void run_walks(bool ad, GuestFlags flags, unsigned levels, bool user = false)
+// guest_leaf: L2_WALK_LA mapped by a 4 KiB, 2 MiB or 1 GiB guest page; the
+// tables below the leaf are only probed without any EPT permission.
+void run_walks(bool ad, GuestFlags flags, unsigned levels, bool user = false, int guest_leaf = 1)
 {
     VmxOn vmx;
     if (!vmx.ok())
@@ -220,8 +207,9 @@ void run_walks(bool ad, GuestFlags flags, unsigned levels, bool user = false)
     EptStepper s(EptOptions{.ad = ad});
     if (!s.ready("guest walk"))
         return;
-    L2Paging pt(s.ept(), 0, user);
-    if (!pt.ok() || (user && !enter_user_mode())) {
+    L2PageTables user_tables(true); // L2's code, stack and mailbox as user pages
+    L2Paging pt(s.ept(), 0, user ? &user_tables : nullptr, guest_leaf);
+    if (!pt.ok() || (user && !(user_tables.ok() && l2_enter_user_mode()))) {
         report_error("building L2's paging structures%s failed", user ? " or its CPL3 state" : "");
         return;
     }
@@ -233,17 +221,18 @@ void run_walks(bool ad, GuestFlags flags, unsigned levels, bool user = false)
         u64 dpl = (vmcs_read(VmcsField::GUEST_SS_AR_BYTES) >> 5) & 3;
         report_eq(dpl, 3, "L2 runs at CPL3 (SS.DPL saved at the VM exit)");
     }
-    const bool exec_only = vmx_caps().ept_has(ept_cap::EXEC_ONLY);
     for (int level = 4; level >= 1; level--) {
         if (!(levels & (1u << level)))
             continue;
         for (u64 perms : kPerms) {
-            if (!ept_perms_valid(perms, exec_only)) {
+            if (level < guest_leaf && perms)
+                continue;
+            if (ept_perms_misconfigured(perms, ept_rules_here())) {
                 report_skip("execute-only EPT entries not supported (IA32_VMX_EPT_VPID_CAP[0])", "%s page X", kTable[level]);
                 continue;
             }
             for (GuestAccess a : kAccesses)
-                if ((!user || a == GuestAccess::Fetch) && !probe(b, {level, perms, a, ad, flags}, user))
+                if ((!user || a == GuestAccess::Fetch) && !probe(b, {level, perms, a, ad, flags, guest_leaf}, user))
                     return;
         }
     }
@@ -282,17 +271,33 @@ void test_user_flags_clear() { run_walks(false, GuestFlags::Clear, ALL_LEVELS, t
 void test_user_flags_set_ad() { run_walks(true, GuestFlags::Set, ALL_LEVELS, true); }
 void test_user_flags_clear_ad() { run_walks(true, GuestFlags::Clear, ALL_LEVELS, true); }
 
+// L2_WALK_LA through a 2 MiB (PD page: every permission, PT page: none) or
+// 1 GiB guest page (PDPT page: every permission, PD and PT pages: none).
+// Expect: the tables below the guest leaf are not walked (no exit however
+// little EPT allows on them; no EPT A/D on their pages); the leaf's D flag
+// is written in the PD / PDPT page, so a write with D clear needs W there
+// (29.3.3.2; Vol. 3A 4.8).
+void test_large_2m() { run_walks(false, GuestFlags::Set, 0x6, false, 2); }
+void test_large_2m_clear() { run_walks(false, GuestFlags::Clear, 0x4, false, 2); }
+void test_large_2m_dirty() { run_walks(false, GuestFlags::DirtyClear, 0x4, false, 2); }
+void test_large_1g() { run_walks(false, GuestFlags::Set, 0xe, false, 3); }
+void test_large_1g_clear() { run_walks(false, GuestFlags::Clear, 0x8, false, 3); }
+void test_large_1g_dirty() { run_walks(false, GuestFlags::DirtyClear, 0x8, false, 3); }
+void test_large_2m_ad() { run_walks(true, GuestFlags::Set, 0x6, false, 2); }
+void test_large_2m_dirty_ad() { run_walks(true, GuestFlags::DirtyClear, 0x4, false, 2); }
+void test_large_1g_ad() { run_walks(true, GuestFlags::Set, 0xe, false, 3); }
+void test_large_1g_dirty_ad() { run_walks(true, GuestFlags::DirtyClear, 0x8, false, 3); }
+
 const char* needs_ept() { return ept_unavailable_reason(); }
-const char* needs_ad() { return ept_ad_unavailable_reason(); }
-// L2Paging's user tables map with 1 GiB pages.
 const char* needs_1g_guest_pages()
 {
     if (cpuid(0x80000000).eax < 0x80000001 || !(cpuid(0x80000001).edx & cpuid_bits::EXT1_EDX_PDPE1GB))
-        return "1 GiB guest pages not supported (CPUID.80000001H:EDX[26]), needed for L2's user page tables";
+        return "1 GiB guest pages not supported (CPUID.80000001H:EDX[26])";
     return nullptr;
 }
-const char* needs_user() { if (const char* why = needs_ept()) return why; return needs_1g_guest_pages(); }
-const char* needs_user_ad() { if (const char* why = needs_ad()) return why; return needs_1g_guest_pages(); }
+const char* needs_ept_1g() { if (const char* why = needs_ept()) return why; return needs_1g_guest_pages(); }
+const char* needs_ad_1g() { if (const char* why = ept_ad_unavailable_reason()) return why; return needs_1g_guest_pages(); }
+const char* needs_ad() { return ept_ad_unavailable_reason(); }
 
 constexpr TestCase kCases[] = {
     {"flags_set", test_flags_set, needs_ept},
@@ -301,10 +306,20 @@ constexpr TestCase kCases[] = {
     {"flags_set_ad", test_flags_set_ad, needs_ad},
     {"flags_clear_ad", test_flags_clear_ad, needs_ad},
     {"dirty_clear_ad", test_dirty_clear_ad, needs_ad},
-    {"user_flags_set", test_user_flags_set, needs_user},
-    {"user_flags_clear", test_user_flags_clear, needs_user},
-    {"user_flags_set_ad", test_user_flags_set_ad, needs_user_ad},
-    {"user_flags_clear_ad", test_user_flags_clear_ad, needs_user_ad},
+    {"user_flags_set", test_user_flags_set, needs_ept},
+    {"user_flags_clear", test_user_flags_clear, needs_ept},
+    {"user_flags_set_ad", test_user_flags_set_ad, needs_ad},
+    {"user_flags_clear_ad", test_user_flags_clear_ad, needs_ad},
+    {"large_2m", test_large_2m, needs_ept},
+    {"large_2m_clear", test_large_2m_clear, needs_ept},
+    {"large_2m_dirty", test_large_2m_dirty, needs_ept},
+    {"large_1g", test_large_1g, needs_ept_1g},
+    {"large_1g_clear", test_large_1g_clear, needs_ept_1g},
+    {"large_1g_dirty", test_large_1g_dirty, needs_ept_1g},
+    {"large_2m_ad", test_large_2m_ad, needs_ad},
+    {"large_2m_dirty_ad", test_large_2m_dirty_ad, needs_ad},
+    {"large_1g_ad", test_large_1g_ad, needs_ad_1g},
+    {"large_1g_dirty_ad", test_large_1g_dirty_ad, needs_ad_1g},
 };
 
 } // namespace

@@ -134,7 +134,7 @@ bool build_tables(const PaePages& pg, PaeTables* t)
 // PDPTE fields = pdptes, esi = the data page, edi = new_cr3 (0: no MOV).
 class PaeGuest {
 public:
-    PaeGuest() : eg_(l2_nothing_stub, 0) {}
+    explicit PaeGuest(EptOptions options = {}) : eg_(l2_nothing_stub, 0, options) {}
     [[nodiscard]] bool setup(const char* what, const PaePages& pg, u64 pdpt_perms, const u64* pdptes, u64 new_cr3,
                              const char* rip = l2_pae_stub)
     {
@@ -158,6 +158,8 @@ public:
     }
     RunResult run() { return eg_.run(); }
     GuestRegs& regs() { return eg_.guest().regs(); }
+    // The EPT leaf of the PDPT page (nullptr when it is not mapped).
+    EptEntry* pdpt_leaf() { return eg_.ept().entry(EPT_TEST_GPA, 1); }
 
 private:
     static void l2_nothing_stub(u64) {}
@@ -268,6 +270,25 @@ void test_pae_vmcs_pdpte_reserved()
             expect_read(g.run(), g, VALUE_B, what);
         }
     }
+    // Every reserved bit alone in a present PDPTE, on one VMCS (a failed
+    // entry leaves it unlaunched and unchanged), then the valid set.
+    PaeGuest g;
+    if (!g.setup(name, pg, R | W, t.vmcs, 0))
+        return;
+    F field = static_cast<F>(static_cast<u32>(F::GUEST_PDPTR0) + 2 * victim);
+    for (unsigned bit = 1; bit < 64; bit++) {
+        bool reserved = bit == 1 || bit == 2 || (bit >= 5 && bit <= 8) || bit >= maxphy;
+        if (!reserved)
+            continue;
+        if (!vmcs_write(field, t.vmcs[victim] | (1ull << bit)))
+            return;
+        RunResult r = g.run();
+        Diagnostic d{"failed entry: exit 33 (invalid guest state), qualification 0x2", r.describe()};
+        report_check(r.invalid_guest_state() && r.exit.qualification == ENTRY_QUAL_PDPTE, &d, nullptr,
+                     "sweep: present unused PDPTE, bit %u alone: entry fails (exit 33, qualification 2)", bit);
+    }
+    if (vmcs_write(field, t.vmcs[victim]))
+        expect_read(g.run(), g, VALUE_B, "sweep: valid PDPTEs again on the same VMCS");
 }
 
 // MOV to CR3 in L2 loads the PDPTEs from memory through EPT (Vol. 3A
@@ -361,6 +382,25 @@ void test_pae_mov_cr4_loads_pdptes()
     }
 }
 
+// EPT accessed flag of the PDPT page (29.3.5: set on every EPT entry used
+// to translate a guest-physical address the processor accesses), with EPT
+// A/D enabled and the page mapped RW with A clear.
+// Expect: after a MOV to CR3 in L2 has loaded the PDPTEs, the PDPT page's
+// EPT leaf has A = 1. (That the VM entry, which takes the PDPTEs from the
+// VMCS, leaves A clear is not checked: A flags may be set speculatively.)
+void test_pae_pdpt_accessed_flag()
+{
+    const char* name = "EPT accessed flag of the PDPT page";
+    PAE_CASE_SETUP(name);
+    {
+        PaeGuest g(EptOptions{false, true});
+        if (!g.setup(name, pg, R | W, t.vmcs, EPT_TEST_GPA.raw()) || !g.pdpt_leaf())
+            return;
+        if (expect_read(g.run(), g, VALUE_A, "A/D on, MOV to CR3"))
+            report_eq(g.pdpt_leaf()->raw() & EptEntry::A, EptEntry::A, "A/D on, MOV to CR3: PDPT page accessed (EPT A set)");
+    }
+}
+
 // MOV to CR3 in L2 whose PDPT in memory has a present PDPTE with a
 // reserved bit (Vol. 3A 4.4.1: MOV to CR3 checks the PDPTEs).
 // Expect: #GP(0) in L2 (the exception bitmap makes it exit, reason 0,
@@ -388,8 +428,37 @@ void test_pae_mov_cr3_reserved()
         }
     }
     mem[victim] = t.memory[victim];
+    // Every reserved bit alone on one guest: the #GP exit is fault-like (RIP
+    // at the MOV), so each VMRESUME executes the MOV again with the next bit;
+    // with the PDPTE fixed the MOV completes and L2 reads frame A.
+    unsigned maxphy = cpu_maxphyaddr();
+    PaeGuest g;
+    if (!g.setup(name, pg, R, t.vmcs, EPT_TEST_GPA.raw()))
+        return;
+    for (unsigned bit = 1; bit < 64; bit++) {
+        bool reserved = bit == 1 || bit == 2 || (bit >= 5 && bit <= 8) || bit >= maxphy;
+        if (!reserved)
+            continue;
+        mem[victim] = t.memory[victim] | (1ull << bit);
+        RunResult r = g.run();
+        bool gp = r.exited(ExitReason::EXCEPTION_NMI) && (r.exit.intr_info & intr_info::VECTOR_MASK) == vec::GP &&
+                  r.exit.intr_error == 0 && r.exit.guest_rip == reinterpret_cast<u64>(l2_pae_mov_cr3);
+        Diagnostic d{"#GP(0) exit at the MOV to CR3", r.describe()};
+        report_check(gp, &d, nullptr, "sweep: unused PDPTE in memory, bit %u alone: #GP(0) at the MOV to CR3", bit);
+        if (!r.exited(ExitReason::EXCEPTION_NMI))
+            break;
+    }
+    mem[victim] = t.memory[victim];
+    expect_read(g.run(), g, VALUE_A, "sweep: PDPTE fixed, the MOV to CR3 completes");
 }
 
+
+const char* needs_ept_ad()
+{
+    if (const char* why = ept_unavailable_reason())
+        return why;
+    return vmx_caps().ept_has(ept_cap::AD) ? nullptr : "EPT accessed/dirty flags not supported (IA32_VMX_EPT_VPID_CAP[21])";
+}
 
 constexpr TestCase kCases[] = {
     {"pae_entry_uses_vmcs_pdptes", test_pae_entry_uses_vmcs_pdptes, ept_unavailable_reason},
@@ -399,6 +468,7 @@ constexpr TestCase kCases[] = {
     {"pae_mov_cr3_ept_faults", test_pae_mov_cr3_ept_faults, ept_unavailable_reason},
     {"pae_mov_cr3_reserved", test_pae_mov_cr3_reserved, ept_unavailable_reason},
     {"pae_mov_cr4_loads_pdptes", test_pae_mov_cr4_loads_pdptes, ept_unavailable_reason},
+    {"pae_pdpt_accessed_flag", test_pae_pdpt_accessed_flag, needs_ept_ad},
 };
 
 } // namespace

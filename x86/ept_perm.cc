@@ -18,6 +18,7 @@
 #include "report.hh"
 #include "testcase.hh"
 #include "x86/alloc_phys.hh"
+#include "x86/arch/ve_info.hh"
 #include "x86/paging.hh"
 #include "x86/vmx/caps.hh"
 #include "x86/vmx/expect.hh"
@@ -87,17 +88,7 @@ const char* level_name(int level)
     return level >= 1 && level <= 4 ? names[level] : "?";
 }
 
-// The virtualization-exception information area (SDM Vol. 3C 26.5.7.2).
-struct VeInfo {
-    u32 reason; // 48 (EPT violation)
-    u32 busy;   // 0xffffffff once written; a violation becomes #VE only while it is 0
-    u64 qualification;
-    u64 gla;
-    u64 gpa;
-    u16 eptp_index;
-};
 constexpr u16 VE_EPTP_INDEX = 5;
-constexpr u8 VE_VECTOR = 20;
 
 // Turns on EPT-violation #VE in the current VMCS, information area at ve.
 bool enable_ve(PhysAddr ve)
@@ -173,6 +164,8 @@ void probe(EptWindow& w, PhysAddr backing, EptAccess op, const EptRules& rules, 
             report_eq(r.exit.guest_phys, addr, "%s: guest-physical address", label);
             report_eq(r.exit.guest_linear, addr, "%s: guest-linear address", label);
         }
+        if (op == EptAccess::Fetch)
+            report_eq(r.exit.guest_rip, addr, "%s: guest RIP at the fetched address", label);
         if (op == EptAccess::Write || op == EptAccess::ReadModifyWrite)
             report_eq(*mem, PATTERN, "%s: memory unchanged", label);
         return;
@@ -305,6 +298,14 @@ void run_pairs(const PairMatrix& m)
 constexpr u64 kValid[] = {R, R | W, R | X, R | W | X, X};
 void test_mixed() { run_pairs({"mixed", 2, 2, kValid, kValid, kOps, false}); }
 
+// Which outcome wins when two levels disagree (29.3.3): a not-present PDE
+// hides a misconfigured PTE (violation, bits 5:3 = 0); a misconfigured PTE
+// under a present but restricting PDE is a misconfiguration, not a
+// violation; a misconfigured PDE wins over anything below it.
+constexpr u64 kPriorityUpper[] = {0, R, R | X, W, W | X};
+constexpr u64 kPriorityLeaf[] = {0, R, W, W | X};
+void test_priority() { run_pairs({"priority", 2, 2, kPriorityUpper, kPriorityLeaf, kOps, false}); }
+
 // With MBEC: bit 2 grants supervisor-mode and bit 10 user-mode execute
 // (for the linear address' U/S), qualification bit 5 = AND of bit 2, bit 6
 // = AND of bit 10 over the walk. Every R/X/XU value at the leaf, with the
@@ -377,6 +378,7 @@ constexpr TestCase kCases[] = {
     {"pml4e_over_2m", test_pml4e_over_2m, needs_2m},
     {"pml4e_over_1g", test_pml4e_over_1g, needs_1g},
     {"mixed", test_mixed, needs_window},
+    {"priority", test_priority, needs_window},
     {"xu_ignored", test_xu_ignored, needs_window},
     {"mbec", test_mbec, needs_mbec},
     {"cpl3", test_cpl3, needs_window},

@@ -252,50 +252,65 @@ void test_split_fetch()
     });
 }
 
-// rep movsb of 64 bytes from A+0x100 to A+4096-16: 16 bytes land in A, the
-// 17th is B's first byte. B read-only (or RX, or not present): a write
-// violation at B with RCX = 48, RSI = src+16, RDI = B; B RW: all 64 copied.
-constexpr u64 kMovsPerms[] = {0, R, R | X, R | W};
-void test_rep_movs()
+// rep movsb of 64 bytes whose destination (into_b) or source crosses from
+// A into B at its 17th byte; the other operand is at A+0x100. B without the
+// needed permission: a write (read) violation at B's first byte with
+// RCX = 48 and RSI/RDI 16 bytes on (the string instruction is restartable,
+// the 16 bytes before the boundary are copied, nothing after); with it, all
+// 64 bytes copied.
+constexpr u64 kMovsIntoPerms[] = {0, R, R | X, R | W};
+constexpr u64 kMovsFromPerms[] = {0, X, R, R | X};
+void run_rep_movs(bool into_b)
 {
     VmxOn vmx;
     if (!vmx.ok())
         return;
     TwoPages pg;
-    constexpr u64 COUNT = 64, IN_A = 16;
-    for_each_setting(pg, "rep movsb into", 1, kMovsPerms, [&](EptWindow& w, u64 perms, const char* label) {
-        u8 b_before[COUNT];
-        for (u64 i = 0; i < COUNT; i++)
-            b_before[i] = pg.pb()[i];
-        u64 src = w.gpa().raw() + 0x100, dst = w.gpa().raw() + PAGE_SIZE - IN_A;
+    constexpr u64 COUNT = 64, IN_A = 16, NEAR = 0x100, CROSS = PAGE_SIZE - IN_A;
+    Span<const u64> perms_list = into_b ? Span<const u64>(kMovsIntoPerms) : Span<const u64>(kMovsFromPerms);
+    const char* what = into_b ? "rep movsb into" : "rep movsb from";
+    for_each_setting(pg, what, 1, perms_list, [&](EptWindow& w, u64 perms, const char* label) {
+        u64 src_off = into_b ? NEAR : CROSS, dst_off = into_b ? CROSS : NEAR;
+        u8 before[2 * PAGE_SIZE];
+        for (u64 i = 0; i < PAGE_SIZE; i++) {
+            before[i] = pg.pa()[i];
+            before[PAGE_SIZE + i] = pg.pb()[i];
+        }
+        // Byte i of the two pages as one 8 KiB range (A then B).
+        auto at = [&](u64 i) { return i < PAGE_SIZE ? pg.pa()[i] : pg.pb()[i - PAGE_SIZE]; };
+        u64 src = w.gpa().raw() + src_off, dst = w.gpa().raw() + dst_off;
         g_box = {Op::RepMovsb, dst, 0, src, COUNT};
         w.restart();
         RunResult r = w.run();
-        const u8* s = pg.pa() + 0x100;
-        const u8* d = pg.pa() + PAGE_SIZE - IN_A;
-        bool a_copied = true, b_copied = true, b_same = true;
-        for (u64 i = 0; i < IN_A; i++)
-            a_copied &= d[i] == s[i];
-        for (u64 i = 0; i < COUNT - IN_A; i++)
-            b_copied &= pg.pb()[i] == s[IN_A + i];
-        for (u64 i = 0; i < COUNT; i++)
-            b_same &= pg.pb()[i] == b_before[i];
-        if (perms & W) {
+        bool head_copied = true, all_copied = true, tail_untouched = true;
+        for (u64 i = 0; i < COUNT; i++) {
+            bool copied = at(dst_off + i) == before[src_off + i];
+            all_copied &= copied;
+            if (i < IN_A)
+                head_copied &= copied;
+            else
+                tail_untouched &= at(dst_off + i) == before[dst_off + i];
+        }
+        bool allowed = into_b ? (perms & W) : (perms & R);
+        if (allowed) {
             if (expect_done(r, "%s: completes", label))
-                report(a_copied && b_copied, "%s: all bytes copied", label);
+                report(all_copied, "%s: all bytes copied", label);
             return;
         }
         GuestPhysAddr gb = w.gpa() + PAGE_SIZE;
-        if (!check_violation(w, r, gb, EptAccess::Write, label))
+        if (!check_violation(w, r, gb, into_b ? EptAccess::Write : EptAccess::Read, label))
             return;
         const GuestRegs& g = w.eg().guest().regs();
         report_eq(g.rcx, COUNT - IN_A, "%s: RCX counts the bytes not yet copied", label);
         report_eq(g.rsi, src + IN_A, "%s: RSI at the next source byte", label);
-        report_eq(g.rdi, gb.raw(), "%s: RDI at the first byte of the forbidden page", label);
-        report(a_copied, "%s: the bytes before the boundary were copied", label);
-        report(b_same, "%s: the forbidden page unchanged", label);
+        report_eq(g.rdi, dst + IN_A, "%s: RDI at the next destination byte", label);
+        report(head_copied, "%s: the bytes before the boundary were copied", label);
+        report(tail_untouched, "%s: nothing written past them", label);
     });
 }
+
+void test_rep_movs_into() { run_rep_movs(true); }
+void test_rep_movs_from() { run_rep_movs(false); }
 
 // nullptr when KVM's forced-emulation prefix works for L1 (ud2; "kvm"
 // executes the next instruction), else why not.
@@ -312,29 +327,26 @@ const char* fep_unavailable_reason()
 }
 
 // Through the emulator: read, write and lock add at every R/W/X value of a
-// 4 KiB leaf, with #UD not intercepted by L1 so that L0 emulates L2's
-// prefixed instruction and must apply L1's EPT (violation to L1).
+// 4 KiB leaf, supervisor and user, with #UD not intercepted by L1 so that L0
+// emulates L2's prefixed instruction and must apply L1's EPT (violation or
+// misconfiguration to L1, same qualification as without the emulator).
+constexpr u64 kAllPerms[] = {0, R, W, R | W, X, R | X, W | X, RWX};
 void test_emulated()
 {
     VmxOn vmx;
     if (!vmx.ok())
         return;
     TwoPages pg;
-    EptWindow w(l2_insn, reinterpret_cast<u64>(&g_box), pg.a, 1, false, pg.b);
-    if (!w.ready("emulated"))
-        return;
-    if (!vmcs_write(VmcsField::EXCEPTION_BITMAP, vmcs_read(VmcsField::EXCEPTION_BITMAP) & ~(1u << vec::UD)))
-        return;
     EptRules rules = ept_rules_here();
-    for (u64 perms = 0; perms < 8; perms++) {
-        if (!w.set_perms(w.gpa(), 1, perms))
+    for_each_setting(pg, "emulated access to", 0, kAllPerms, [&](EptWindow& w, u64, const char* setting) {
+        if (!vmcs_write(VmcsField::EXCEPTION_BITMAP, vmcs_read(VmcsField::EXCEPTION_BITMAP) & ~(1u << vec::UD)))
             return;
         for (Op op : kFepOps) {
             EptAccess kind = op == Op::FepRead    ? EptAccess::Read
                              : op == Op::FepWrite ? EptAccess::Write
                                                   : EptAccess::ReadModifyWrite;
-            char label[80];
-            snformat(label, sizeof(label), "emulated %s on %s", ept_access_name(kind), ept_perm_name(perms));
+            char label[96];
+            snformat(label, sizeof(label), "%s: %s", setting, ept_access_name(kind));
             u64* mem = reinterpret_cast<u64*>(pg.pa() + 0x40);
             *mem = PATTERN;
             g_box = {op, w.gpa().raw() + 0x40, WRITTEN, 0, 0};
@@ -342,6 +354,7 @@ void test_emulated()
             int n = w.walk(w.gpa(), walk);
             EptProbe p;
             p.access = kind;
+            p.user_linear = w.user();
             EptExpect e = ept_expect(walk, n, 4, p, rules);
             w.restart();
             RunResult r = w.run();
@@ -357,7 +370,7 @@ void test_emulated()
                 report_eq(*mem, PATTERN, "%s: memory unchanged", label);
             }
         }
-    }
+    });
 }
 
 const char* needs_window() { return ept_window_unavailable_reason(); }
@@ -372,7 +385,8 @@ constexpr TestCase kCases[] = {
     {"lock_add", test_lock_add, needs_window},     {"xchg", test_xchg, needs_window},
     {"split_read", test_split_read, needs_window},
     {"split_write", test_split_write, needs_window}, {"split_fetch", test_split_fetch, needs_window},
-    {"rep_movs", test_rep_movs, needs_window},     {"emulated", test_emulated, needs_fep},
+    {"rep_movs_into", test_rep_movs_into, needs_window},
+    {"rep_movs_from", test_rep_movs_from, needs_window},     {"emulated", test_emulated, needs_fep},
 };
 
 } // namespace

@@ -28,7 +28,9 @@ const VmxResult kOk = VmxResult::success();
 
 constexpr u16 VPID = 1;
 constexpr u64 LINEAR = 0x400000; // canonical; any mapping is fine for INVVPID
-constexpr u64 NONCANONICAL[] = {0x0000800000000000ull, 0x8000000000000000ull, 0xffff7fffffffffffull};
+constexpr u64 NONCANONICAL[] = {0x0000800000000000ull, 0x0001000000000000ull, 0x00ff000000000000ull,
+                                0x7fff800000000000ull, 0x8000000000000000ull, 0xfffe000000000000ull,
+                                0xffff7fffffffffffull, 0xaaaaaaaaaaaaaaaaull};
 
 struct TypeInfo {
     u64 type;
@@ -89,7 +91,10 @@ void test_invvpid_types()
         expect_vmx(invvpid(t.type, VPID, LINEAR), ok ? kOk : kFail28, "%s, CAP bit %d: %s", t.name, ok,
                    ok ? "VMsucceed" : "VMfailValid(28)");
     }
-    static constexpr u64 kBadTypes[] = {4, 5, 0xff, 0x80000000ull, 0xffffffffull, 1ull << 32 | 2, ~0ull};
+    // Every type 4-255 and the edges of the 32- and 64-bit register.
+    static constexpr u64 kBadTypes[] = {0x100, 0x7fffffffull, 0x80000000ull, 0xffffffffull, 1ull << 32, 1ull << 32 | 2, 1ull << 63, ~0ull};
+    for (u64 type = 4; type < 0x100; type++)
+        expect_vmx(invvpid(type, VPID, LINEAR), kFail28, "undefined type %#lx: VMfailValid(28)", type);
     for (u64 type : kBadTypes) {
         // Bochs 2.7 uses bits 31:0 of the type register without REX.W (lib/errata.cc).
         bool low_supported = (type >> 32) && static_cast<u32>(type) < 4 && supported(kTypes[static_cast<u32>(type)]);
@@ -118,22 +123,25 @@ void test_invvpid_vpid_zero()
             expect_vmx(invvpid(t.type, 0xffff, LINEAR), kOk, "%s, VPID 0xffff: VMsucceed", t.name);
 }
 
-// Descriptor bits 63:16 (reserved, must be zero) set one at a time.
-// Expect: VMfailValid(28) for every supported type, all-context included
-// (31.3: the check precedes the type-specific ones).
+// Descriptor bits 63:16 (reserved, must be zero) set one at a time, and
+// each VPID bit 15:0 alone.
+// Expect: VMfailValid(28) for every reserved bit and supported type,
+// all-context included (31.3: the check precedes the type-specific ones);
+// every non-zero 16-bit VPID succeeds.
 void test_invvpid_reserved_bits()
 {
     VmxOn vmx;
     Guest g(l2_nothing);
     if (!vmx.ok() || !g.ready())
         return;
-    static constexpr unsigned kBits[] = {16, 31, 32, 47, 63};
     for (const TypeInfo& t : kTypes) {
         if (!need_type(t, "descriptor reserved bits"))
             continue;
-        for (unsigned bit : kBits)
+        for (unsigned bit = 16; bit < 64; bit++)
             expect_vmx(invvpid_desc(t.type, VPID | (1ull << bit), LINEAR), kFail28,
                        "%s, descriptor bit %u set: VMfailValid(28)", t.name, bit);
+        for (unsigned bit = 0; bit < 16; bit++)
+            expect_vmx(invvpid_desc(t.type, 1ull << bit, LINEAR), kOk, "%s, VPID bit %u alone: VMsucceed", t.name, bit);
     }
 }
 
@@ -184,6 +192,29 @@ void test_invvpid_noncanonical_operand()
         return;
     for (u64 addr : NONCANONICAL)
         expect_vmx(VmxResult::faulted(invvpid_at(2, addr)), kGP0, "descriptor at %#lx: #GP(0)", addr);
+}
+
+// INVVPID whose memory operand goes through SS (base RBP) at a
+// non-canonical address, or through DS at a canonical but unmapped one.
+// Expect: #SS(0) and #PF (not present, read) respectively (31.3, 64-bit
+// mode exceptions).
+void test_invvpid_operand_faults()
+{
+    VmxOn vmx;
+    if (!vmx.ok())
+        return;
+    for (u64 addr : NONCANONICAL) {
+        fixup_arm();
+        asm volatile("push %%rbp\n\tmov %1, %%rbp\n1: invvpid (%%rbp), %0\n2:\n\t" NVMX_EX_TABLE_ENTRY "pop %%rbp"
+                     ::"r"(2ull), "r"(addr) : "cc", "memory");
+        expect_vmx(VmxResult::faulted(fixup_take()), VmxResult::faulted(Fault(vec::SS, 0)),
+                   "descriptor at %#lx through SS: #SS(0)", addr);
+    }
+    // Canonical, above the 4 GiB L1 maps (PML4 entry 32 is not present).
+    constexpr u64 UNMAPPED = 0x0000100000000000ull;
+    Fault f = invvpid_at(2, UNMAPPED);
+    expect_vmx(VmxResult::faulted(f), VmxResult::faulted(Fault(vec::PF, 0)), "descriptor at an unmapped address: #PF (error code 0)");
+    report_eq(fixup_cr2(), UNMAPPED, "descriptor at an unmapped address: CR2 is the descriptor address");
 }
 
 // INVVPID at CPL 3 in VMX root operation.
@@ -266,6 +297,7 @@ constexpr TestCase kCases[] = {
     {"invvpid_noncanonical_address", test_invvpid_noncanonical_address, needs_invvpid},
     {"invvpid_no_current_vmcs", test_invvpid_no_current_vmcs, needs_invvpid},
     {"invvpid_noncanonical_operand", test_invvpid_noncanonical_operand, needs_invvpid},
+    {"invvpid_operand_faults", test_invvpid_operand_faults, needs_invvpid},
     {"invvpid_cpl3", test_invvpid_cpl3, needs_invvpid},
     {"invvpid_in_l2", test_invvpid_in_l2, needs_invvpid},
     {"invvpid_unsupported_ud", test_invvpid_unsupported_ud, needs_no_invvpid},

@@ -45,13 +45,29 @@ TEST(Merge, JoinsShardsInCfgOrderRenumberedWithOneSummary)
                         "# c: a comment\n"
                         "ok 4 - c: fixed # TODO errata: gone\n"
                         "not ok 5 - c: broken\n"
-                        "  ---\n  at: 'x.cc:1'\n  ...\n"
-                        "1..5\n"
-                        "# XFAIL: 1 known deviation (see errata)\n"
-                        "# XPASS: 1 - erratum no longer applies: c: fixed\n"
-                        "SUMMARY: 2 passed, 1 failed, 1 skipped\n");
+                        "  ---\n  at: 'x.cc:1'\n  ...\n" +
+                            render_summary(run->totals, true));
     EXPECT_EQ(run->entries, (std::vector<std::string>{"a", "b", "c"}));
+    EXPECT_EQ(run->totals.next, 6);
+    EXPECT_EQ(run->totals.counts.passed, 2);
+    EXPECT_EQ(run->totals.counts.failed, 1);
+    EXPECT_EQ(run->totals.counts.skipped, 1);
+    EXPECT_EQ(run->totals.counts.xfail, 1);
+    EXPECT_EQ(run->totals.xpassed, (std::vector<std::string>{"c: fixed"}));
     EXPECT_EQ(run->totals.entries_failed, 1);
+}
+
+TEST(Merge, ClosingLinesAsCommentsAndPlanLast)
+{
+    // The same shards with the closing lines as TAP comments before a final plan.
+    ShardText s1{"s1.tap", kShard1.text.substr(0, kShard1.text.find("1..4\n")) +
+                               "# XFAIL: 1 known deviation (see errata)\n"
+                               "# SUMMARY: 2 passed, 1 failed, 0 skipped\n1..4\n"};
+    std::string err;
+    auto a = merge_tap_shards({kShard1, kShard2}, &err);
+    auto b = merge_tap_shards({s1, kShard2}, &err);
+    ASSERT_TRUE(a && b) << err;
+    EXPECT_EQ(a->tap, b->tap);
 }
 
 TEST(Merge, RefusesShardsThatDoNotMakeOneRun)

@@ -125,6 +125,6 @@ constexpr u64 ept_ignored_bits(EptEntryKind k, const EptBitConfig& c)
 }
 
 // Leaf memory types (bits 5:3) that are reserved: an EPT misconfiguration in
-// a present leaf (29.3.3.1; 29.3.7: 0 UC, 1 WC, 4 WT, 5 WP, 6 WB are defined).
+// a present leaf (29.3.3.1; 29.3.7: 0 UC, 1 WC, 4 WT, 5 WP, 6 WB are defined;
+// the rule itself: ept_memtype_reserved, ept_qual.hh).
 constexpr unsigned kEptReservedMemTypes[] = {2, 3, 7};
-constexpr bool ept_memtype_value_reserved(unsigned mt) { return mt == 2 || mt == 3 || mt == 7; }

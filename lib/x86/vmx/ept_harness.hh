@@ -6,6 +6,7 @@
 #include "types.hh"
 #include "x86/addr.hh"
 #include "x86/vmx/ept.hh"
+#include "x86/vmx/ept_qual.hh"
 #include "x86/vmx/guest.hh"
 
 // Guest-physical window for test mappings: above any RAM the kernels use,
@@ -59,6 +60,12 @@ private:
 // backing appears in guest-physical (= L2 linear) space.
 [[nodiscard]] GuestPhysAddr map_test_page(Ept& ept, PhysAddr backing, u64 perms, int level,
                                           EptMemType mt = EptMemType::WB);
+
+// The ept_qual.hh access kind of an L2Op (for ept_expect()).
+constexpr EptAccess ept_access_of(L2Op op)
+{
+    return op == L2Op::Write ? EptAccess::Write : op == L2Op::Fetch ? EptAccess::Fetch : EptAccess::Read;
+}
 
 // Name of an access for case names ("read", "write", "fetch").
 const char* l2_op_name(L2Op op);

@@ -1,11 +1,11 @@
 // Checks of an EPT violation against an expectation from the pure models
-// (x86/vmx/ept_guest_walk.hh): the exit with its GLA and GPA, then the whole
-// qualification (defined bits compared, undefined bits ignored).
+// (ept_expect, x86/vmx/ept_qual.hh): the exit with its GLA and GPA, then the
+// whole qualification (defined bits compared, undefined bits ignored).
 #pragma once
 #include "errata.hh"
 #include "format.hh"
 #include "report.hh"
-#include "x86/vmx/ept_guest_walk.hh"
+#include "x86/vmx/ept_qual.hh"
 #include "x86/vmx/guest.hh"
 
 // Known backend deviations (ids in lib/errata.cc) a violation check may meet:
@@ -18,10 +18,11 @@ struct ViolationDeviations {
     u64 qual_bits = 0;
 };
 
-// Two checks: r is an EPT violation at gla/gpa; its qualification matches q.
-// Returns false when the exit was not the expected violation.
+// Two checks: r is an EPT violation at gla/gpa; its qualification matches
+// q.qual under q.qual_mask. Returns false when the exit was not the expected
+// violation.
 template <class... Args>
-bool check_violation(const RunResult& r, const QualExpect& q, u64 gla, u64 gpa, const ViolationDeviations* dev,
+bool check_violation(const RunResult& r, const EptExpect& q, u64 gla, u64 gpa, const ViolationDeviations* dev,
                      Here fmt, const Args&... args)
 {
     char name[REPORT_NAME_MAX];
@@ -37,12 +38,12 @@ bool check_violation(const RunResult& r, const QualExpect& q, u64 gla, u64 gpa, 
         return false;
     u64 actual = r.exit.qualification;
     const char* deviation = nullptr;
-    if (dev && dev->qual && ((actual ^ q.value) & q.defined) == dev->qual_bits)
+    if (dev && dev->qual && ((actual ^ q.qual) & q.qual_mask) == dev->qual_bits)
         deviation = known_deviation(dev->qual);
     char qexp[64], qact[48];
-    snformat(qexp, sizeof(qexp), "%#lx under mask %#lx", q.value, q.defined);
+    snformat(qexp, sizeof(qexp), "%#lx under mask %#lx", q.qual, q.qual_mask);
     snformat(qact, sizeof(qact), "%#lx", actual);
     Diagnostic qd{qexp, qact};
-    report_check(q.matches(actual), &qd, deviation, "%s: qualification", name);
+    report_check(q.qual_matches(actual), &qd, deviation, "%s: qualification", name);
     return true;
 }

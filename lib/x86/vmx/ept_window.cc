@@ -34,19 +34,25 @@ EptWindow::EptWindow(GuestFn fn, u64 arg, PhysAddr backing, int leaf_level, bool
                      EptOptions options)
     : eg_(fn, arg, options), tables_(user), leaf_level_(leaf_level)
 {
-    if (!eg_.guest().ready() || !tables_.ok())
+    if (!eg_.guest().ready())
+        return;
+    why_ = "out of memory for L2's page tables";
+    if (!tables_.ok())
         return;
     u64 size = pt_level_size(leaf_level);
     PhysAddr base = backing.align_down(size);
     gpa_ = EPT_FAR_GPA + (backing - base);
+    why_ = "mapping the window in EPT failed";
     if (ept().map(EPT_FAR_GPA, base, EptEntry::R | EptEntry::W | EptEntry::X, leaf_level) != WalkStatus::Ok)
         return;
     if (next.raw() && leaf_level == 1 &&
         ept().map(EPT_FAR_GPA + PAGE_SIZE, next, EptEntry::R | EptEntry::W | EptEntry::X, 1) != WalkStatus::Ok)
         return;
+    why_ = "mapping the window in L2's page tables (or GUEST_CR3) failed";
     VirtAddr la(gpa_.raw());
     if (!tables_.map(la, gpa_) || !tables_.map(la + PAGE_SIZE, gpa_ + PAGE_SIZE) || !tables_.install())
         return;
+    why_ = "VMWRITE of the CPL3 guest state failed";
     if (user && !l2_enter_user_mode())
         return;
     rip0_ = vmcs_read(VmcsField::GUEST_RIP);

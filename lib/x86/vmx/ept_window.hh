@@ -59,7 +59,7 @@ private:
     GuestPhysAddr gpa_;
     int leaf_level_;
     bool ok_ = false;
-    const char* why_ = "EPT window setup failed";
+    const char* why_ = "EPT window setup failed"; // the step that failed
     u64 rip0_ = 0, rsp0_ = 0, rflags0_ = 0;
     GuestRegs regs0_{};
 };

@@ -4,31 +4,36 @@
 #include "x86/paging.hh"
 #include "x86/vmx/vmcs.hh"
 
-L2Paging::L2Paging(Ept& ept, int no_a_level, bool user) : ept_(ept)
+namespace {
+// Guest-physical bases of the large guest pages (2 MiB / 1 GiB aligned,
+// outside L1's RAM and the tables).
+constexpr u64 LARGE_2M_GPA = EPT_TEST_GPA.raw() + (2ull << 20), LARGE_1G_GPA = 4ull << 30;
+} // namespace
+
+L2Paging::L2Paging(Ept& ept, int no_a_level, const L2PageTables* base, int guest_leaf)
+    : ept_(ept), guest_leaf_(guest_leaf)
 {
     constexpr u64 RWX = EptEntry::R | EptEntry::W | EptEntry::X;
+    const u64 large_base = guest_leaf == 2 ? LARGE_2M_GPA : LARGE_1G_GPA;
+    data_gpa_ = guest_leaf == 1 ? gpa(0) : GuestPhysAddr(large_base + (L2_WALK_LA & (pt_level_size(guest_leaf) - 1)));
     for (int l = 0; l <= 4; l++) {
         page_[l] = alloc_page();
-        if (!page_[l].raw() || ept.map(gpa(l), page_[l], RWX, 1) != WalkStatus::Ok)
+        if (!page_[l].raw() || ept.map(l ? gpa(l) : data_gpa_, page_[l], RWX, 1) != WalkStatus::Ok)
             return;
     }
+    const bool user = base && base->user();
+    const u64* from = phys_to_ptr<u64>(base ? base->root() : current_page_root());
     u64* pml4 = phys_to_ptr<u64>(page_[4]);
-    if (user) {
-        low_pdpt_ = alloc_page();
-        if (!low_pdpt_.raw())
-            return;
-        u64* pdpt = phys_to_ptr<u64>(low_pdpt_);
-        for (u64 g = 0; g < 4; g++)
-            pdpt[g] = Pte::make(PhysAddr(g << 30), Pte::P | Pte::RW | Pte::US | Pte::A | Pte::D | Pte::PS).raw();
-        pml4[0] = Pte::make(low_pdpt_, Pte::P | Pte::RW | Pte::US | Pte::A).raw();
-    } else {
-        const u64* l1 = phys_to_ptr<u64>(current_page_root());
-        for (int i = 0; i < 512; i++)
-            pml4[i] = Pte(l1[i]).present() ? Pte(l1[i]).with(Pte::A).raw() : l1[i];
-    }
+    for (int i = 0; i < 512; i++)
+        pml4[i] = Pte(from[i]).present() ? Pte(from[i]).with(Pte::A).raw() : from[i];
     for (int l = 4; l >= 1; l--) {
-        u64 flags = Pte::P | Pte::RW | Pte::A | (l == 1 ? Pte::D : 0) | (user ? Pte::US : 0);
-        *entry(l) = (gpa(l - 1).raw() | flags) & ~(l == no_a_level ? Pte::A : 0);
+        u64 flags = Pte::P | Pte::RW | Pte::A | (l == guest_leaf ? Pte::D : 0) | (user ? Pte::US : 0);
+        u64 next = gpa(l - 1).raw();
+        if (l == guest_leaf && l > 1) {
+            flags |= Pte::PS;
+            next = large_base;
+        }
+        *entry(l) = (next | flags) & ~(l == no_a_level ? Pte::A : 0);
     }
     ok_ = vmcs_write(VmcsField::GUEST_CR3, gpa(4).raw());
 }
@@ -38,6 +43,4 @@ L2Paging::~L2Paging()
     for (PhysAddr p : page_)
         if (p.raw())
             free_page(p);
-    if (low_pdpt_.raw())
-        free_page(low_pdpt_);
 }

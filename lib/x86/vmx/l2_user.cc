@@ -6,22 +6,6 @@
 #include "x86/pt_walk.hh"
 #include "x86/vmx/vmcs.hh"
 
-namespace {
-
-// Frees a guest page table and the tables below it (not large leaves).
-void free_table(PhysAddr table, int level)
-{
-    if (level > 1) {
-        u64* t = phys_to_ptr<u64>(table);
-        for (int i = 0; i < 512; i++)
-            if (PagingFormat::present(t[i]) && !PagingFormat::is_large_leaf(t[i], level))
-                free_table(PhysAddr(t[i] & PT_ADDR_MASK), level - 1);
-    }
-    free_page(table);
-}
-
-} // namespace
-
 L2PageTables::L2PageTables(bool user) : root_(alloc_page()), user_(user)
 {
     if (!root_.raw())
@@ -39,7 +23,7 @@ L2PageTables::L2PageTables(bool user) : root_(alloc_page()), user_(user)
 L2PageTables::~L2PageTables()
 {
     if (root_.raw())
-        free_table(root_, 4);
+        pt_free_tables<PagingFormat>(root_, 4);
 }
 
 bool L2PageTables::map(VirtAddr la, GuestPhysAddr gpa, u64 flags)

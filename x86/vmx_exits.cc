@@ -218,7 +218,7 @@ void test_rdtsc()
         vmcs_write(F::TSC_OFFSET, OFFSET);
         u64 before = rdtsc();
         expect_done(g.run(), "RDTSC without exiting runs to completion");
-        report(g_l2_out[0] >= before + OFFSET, "L2's TSC includes the offset (%#lx)", g_l2_out[0]);
+        report_value(g_l2_out[0] >= before + OFFSET, g_l2_out[0], "L2's TSC includes the offset");
     }
 }
 
@@ -277,7 +277,7 @@ void test_cr3()
         expect_exit(r, ExitReason::CR_ACCESS, "MOV from CR3 exits");
         report_eq((r.exit.qualification >> 4) & 3, 1, "qualification: access type MOV from CR");
         u64 reg = (r.exit.qualification >> 8) & 0xf;
-        report(reg < 16, "qualification names the destination GPR (%lu)", reg);
+        report_value(reg < 16, reg, "qualification names the destination GPR");
     }
     {
         Guest g(l2_write_cr3);

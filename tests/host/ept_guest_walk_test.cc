@@ -8,7 +8,8 @@ namespace {
 constexpr u64 R = 1, W = 2, X = 4;
 constexpr u64 GLA = 1ull << 7;
 // Bits 11:9 are undefined for an access to a guest paging-structure entry.
-constexpr u64 UNDEFINED = 7ull << 9;
+// Bits 11:9 without advanced VM-exit information, bit 6 without MBEC.
+constexpr u64 UNDEFINED = 7ull << 9 | 1ull << 6;
 
 GuestWalkExpect walk(int level, u64 perms, GuestAccess a, bool ad, GuestFlags f, bool exec_only = true)
 {

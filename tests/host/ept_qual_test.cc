@@ -97,7 +97,8 @@ TEST(EptQual, LargeLeavesEndTheWalk)
 
 TEST(EptQual, WithoutMbecBit10IsIgnored)
 {
-    // XU alone is not present; XU with RX changes nothing; bit 6 stays 0.
+    // XU alone is not present; XU with RX changes nothing; bit 6 is not
+    // expected set (and is undefined, masked out, without MBEC).
     EptExpect e = walk4k(RWX, RWX, XU, RWX, probe(EptAccess::Read));
     EXPECT_EQ(e.outcome, EptOutcome::Violation);
     EXPECT_EQ(e.qual, q::READ | q::GLA_VALID | q::TRANSLATION);
@@ -154,8 +155,14 @@ TEST(EptQual, ReservedBitsMustBeZero)
     EptExpect e = walk4k(RWX, RWX, RWX, R, probe(EptAccess::Write));
     u64 good = q::WRITE | q::R | q::GLA_VALID | q::TRANSLATION;
     EXPECT_TRUE(e.qual_matches(good));
-    for (unsigned bit : {6u, 12u, 13u, 14u, 15u, 16u, 17u, 40u, 63u})
+    for (unsigned bit : {12u, 13u, 14u, 15u, 16u, 17u, 40u, 63u})
         EXPECT_FALSE(e.qual_matches(good | (1ull << bit))) << bit;
+    // Bit 6 is undefined without MBEC (Table 28-7), defined (AND of bit 10) with it.
+    EXPECT_TRUE(e.qual_matches(good | q::XU));
+    EptRules mbec;
+    mbec.mbec = true;
+    e = walk4k(RWX, RWX, RWX, R, probe(EptAccess::Write), mbec);
+    EXPECT_FALSE(e.qual_matches(good | q::XU));
     // Without a valid GLA bit 8 is reserved.
     EptProbe p = probe(EptAccess::Read);
     p.gla_valid = false;

@@ -104,9 +104,15 @@ EptExpect ept_expect(const u64* walk, int count, int levels, const EptProbe& pro
 
     u64 q = ept_qual_access_bits(probe.access);
     q |= (combined & (E_R | E_W | E_X)) << 3;
-    if (rules.mbec && (combined & E_XU))
-        q |= ept_qual::XU;
     u64 mask = ~0ull;
+    if (rules.mbec) {
+        if (combined & E_XU)
+            q |= ept_qual::XU;
+    } else {
+        // SDM Vol. 3C Table 28-7: bit 6 is undefined while "mode-based
+        // execute control for EPT" is 0.
+        mask &= ~ept_qual::XU;
+    }
     if (probe.access == EptAccess::ReadModifyWrite)
         mask &= ~ept_qual::READ; // whether bit 0 is set too is implementation-specific
     if (probe.gla_valid) {

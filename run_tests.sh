@@ -22,6 +22,10 @@ source "$NVMX_ROOT/scripts/stacks.sh"
 source "$NVMX_ROOT/scripts/progress.sh"
 # shellcheck source=scripts/runner-logdir.sh
 source "$NVMX_ROOT/scripts/runner-logdir.sh"
+# shellcheck source=scripts/runner-shard.sh
+source "$NVMX_ROOT/scripts/runner-shard.sh"
+# shellcheck source=scripts/backend-kvm-in-bochs.sh
+source "$NVMX_ROOT/scripts/backend-kvm-in-bochs.sh"
 
 usage() {
     cat <<USAGE
@@ -43,6 +47,10 @@ listed as SKIP).
                       and the backend or skip reason of each)
   --junit FILE        also write a JUnit XML report to FILE (one testcase per
                       TAP line; see docs/junit.md)
+  --shard I/N         run only shard I of N (1-based; deterministic,
+                      cost-balanced; GitLab's CI_NODE_INDEX/CI_NODE_TOTAL when
+                      not given). Join the shards' -t outputs with
+                      'build/host/nvmx-tap merge' (README)
   --coverage DIR      coverage build (./configure --enable-coverage): turn the
                       counters the kernels send into DIR/index.html and
                       DIR/coverage.info (lcov; see docs/coverage.md)
@@ -54,9 +62,11 @@ selection (test_args / -append); the kernel's selector rules apply
 (wildcards, -NAME excludes; an unknown name is an error).
 
 Environment:
-  ACCEL      kvm, tcg or bochs (default: KVM where it works, else TCG;
-             requires=vmx entries: KVM with nested VMX, else Bochs). A backend
-             named here that cannot run is an error (exit 2)
+  ACCEL      kvm, tcg, bochs or kvm-in-bochs (default: KVM where it works,
+             else TCG; requires=vmx entries: KVM with nested VMX, else
+             Bochs). kvm-in-bochs: QEMU/KVM inside a Linux booted once in
+             Bochs (minutes; docs/kvm-in-bochs.md). A backend named here that
+             cannot run is an error (exit 2)
   QEMU       qemu-system-x86_64 to use
   BOCHS_BIN  Bochs binary (default: bochs-bin; see scripts/backend-bochs.sh)
   BOCHS_CPU  Bochs CPU model when the entry sets no bochs_cpu
@@ -74,6 +84,8 @@ Environment:
              .nvmx-logdir) is ever moved or deleted. A run locks it
              (<dir>.lock): a second run of the same directory waits
              (NVMX_LOCK_WAIT=0: fails instead)
+  NVMX_SHARD_TIMES  measured times balancing --shard: an earlier run's TAP
+             report, its log directory, or "NAME SECONDS" lines
 
 Logs: logs/<entry>.log. Exit status: 0 all passed (skips and known
 deviations allowed), 1 something failed, 2 usage or configuration error,
@@ -132,6 +144,10 @@ parse_options() {
             --junit)
                 [[ -n ${2:-} ]] || nvmx_die "option --junit needs a file name (see -h)"
                 JUNIT=$2; shift 2; continue ;;
+            --shard=?*) shard_parse "${1#--shard=}" --shard; shift; continue ;;
+            --shard)
+                [[ -n ${2:-} ]] || nvmx_die "option --shard needs I/N (see -h)"
+                shard_parse "$2" --shard; shift 2; continue ;;
             --coverage=?*) COVERAGE_DIR=${1#--coverage=}; shift; continue ;;
             --coverage)
                 [[ -n ${2:-} ]] || nvmx_die "option --coverage needs a directory (see -h)"
@@ -192,6 +208,20 @@ parse_options() {
     fi
 }
 
+# drop_nodefault_skips: the SKIP lines of a default run for 'nodefault'
+# entries (kvm-unit-tests' habit) are for people: a TAP stream (-t) or a
+# shard (--shard) leaves them out, so that the merged shards equal the
+# unsharded TAP run.
+drop_nodefault_skips() {
+    local i
+    local -a kept=()
+    ((TAP || SHARD_N > 0)) || return 0
+    for i in "${SELECTED[@]}"; do
+        [[ -n ${E_NODEFAULT_SKIP[i]:-} ]] || kept+=("$i")
+    done
+    SELECTED=("${kept[@]}")
+}
+
 # apply_case_args: the cases named on the command line (ENTRY:CASE, or after
 # --) replace the case selection of the entries they name.
 apply_case_args() {
@@ -236,8 +266,8 @@ duration_s() {
 
 check_env() {
     case ${ACCEL:-} in
-        "" | kvm | tcg | bochs) ;;
-        *) nvmx_die "ACCEL must be kvm, tcg or bochs, not '$ACCEL'" ;;
+        "" | kvm | tcg | bochs | kvm-in-bochs) ;;
+        *) nvmx_die "ACCEL must be kvm, tcg, bochs or kvm-in-bochs, not '$ACCEL'" ;;
     esac
     if [[ -n $COVERAGE_DIR ]] && ! grep -qx 'COVERAGE := yes' "$NVMX_ROOT/config.mak" 2>/dev/null; then
         nvmx_die "--coverage needs a coverage build: ./configure --enable-coverage && make"
@@ -252,13 +282,8 @@ check_env() {
     if [[ ${ACCEL:-} == bochs ]] && ! bochs_usable; then
         nvmx_die "ACCEL=bochs: $BOCHS_STATE"
     fi
-    if [[ -n ${BOCHS_CPU:-} ]]; then
-        [[ $BOCHS_CPU =~ ^[A-Za-z0-9_]+$ ]] ||
-            nvmx_die "BOCHS_CPU must be a Bochs CPU model name, not '$(printf '%q' "$BOCHS_CPU")'"
-        if bochs_usable && ! bochs_model_known "$BOCHS_CPU"; then
-            nvmx_die "BOCHS_CPU=$BOCHS_CPU: not a VMX+EPT CPU model of $BOCHS_BIN" \
-                "(models: $(bochs_models_known | tr '\n' ' '| sed 's/ $//'))"
-        fi
+    if [[ ${ACCEL:-} == kvm-in-bochs ]] && ! kib_usable; then
+        nvmx_die "ACCEL=kvm-in-bochs: $KIB_STATE"
     fi
     [[ -x $NVMX_HOST_BIN/nvmx-tap ]] ||
         nvmx_die "host tool $(display_path "$NVMX_HOST_BIN/nvmx-tap") is missing: run 'make' first"
@@ -410,11 +435,17 @@ report_entry() {
 run_all() {
     local n=${#SELECTED[@]} next_print=0 next_launch=0 done_count=0 launched=0 i
     local -a dones
+    # kvm-in-bochs entries: one batch, one L1 boot (scripts/backend-kvm-in-bochs.sh).
+    local -a kib=()
+    for i in "${SELECTED[@]}"; do
+        [[ -z ${R_SKIP[i]} && ${R_BACKEND[i]} == kvm-in-bochs ]] && kib+=("$i")
+    done
+    kib_launch "${kib[@]}"
     while ((next_print < n)); do
         while ((next_launch < n && launched - done_count < JOBS)); do
             i=${SELECTED[next_launch]}
             next_launch=$((next_launch + 1))
-            [[ -n ${R_SKIP[i]} ]] && continue
+            [[ -n ${R_SKIP[i]} || ${R_BACKEND[i]} == kvm-in-bochs ]] && continue
             # Own process group (set -m) for each job: see stop_jobs.
             set -m
             run_job "$i" {LOCK_FD}>&- &
@@ -459,8 +490,8 @@ no_vmx_note() {
     else
         text+="; nothing VMX was tested (NVMX_REQUIRE_VMX=1 makes this a failure)"
     fi
-    ((TAP)) && text="# $text"
-    printf '%s\n' "$text"
+    # TAP: on stderr, so that the stream is exactly TAP and shards merge.
+    if ((TAP)); then printf '%s\n' "$text" >&2; else printf '%s\n' "$text"; fi
 }
 
 main() {
@@ -473,6 +504,9 @@ main() {
     LOGDIR=${NVMX_LOGDIR-logs}
     cfg_load "$CFG_SHOWN"
     cfg_select "$ALL" "$GROUPS_SEL" "${PATTERNS[@]}"
+    shard_from_env
+    drop_nodefault_skips
+    shard_select
     apply_case_args
     resolve_all
     if ((LIST)); then
@@ -495,6 +529,7 @@ main() {
     mkdir "$RUNTMP/tmp"
     logdir_prepare
     ((TAP)) && printf 'TAP version 13\n'
+    shard_note
     progress_init "$TAP"
     local start=$EPOCHREALTIME rc=0
     run_all

@@ -10,35 +10,116 @@ constexpr Erratum kErrata[] = {
     {"qemu-tcg", "msr.unimplemented-gp",
      "SDM Vol. 2B, RDMSR/WRMSR: #GP(0) if ECX specifies a reserved or unimplemented MSR",
      "QEMU TCG reads 0 from and ignores writes to unimplemented MSRs"},
-    {"bochs bochs-2.7*", "entry.guest-rip-canonical",
-     "SDM Vol. 3C 27.3.1.4: guest RIP bits 63:N must be identical for a 64-bit guest (IA-32e mode, CS.L=1)",
-     "Bochs 2.7 enters the guest and raises #GP on the first fetch instead of failing the entry"},
-    {"bochs bochs-2.7*", "entry.urg-cs-rpl",
+    {"bochs bochs-*", "entry.guest-rip-canonical",
+     "SDM Vol. 3C 27.3.1.4: for a 64-bit guest (IA-32e mode, CS.L=1) bits 63:N of guest RIP must be identical (N = linear-address width; RIP need not be canonical)",
+     "Bochs 2.7-3.0 enters a guest whose RIP has bit N set and raises #GP on the first fetch instead of failing the entry",
+     "cpu/vmx.cc VMenterLoadCheckGuestState(): the only RIP check is `if (!x86_64_guest || !CS.l) if (GET32H(guest.rip) != 0) fail`; "
+     "nothing checks bits 63:N of a 64-bit guest. Test value: x86/vmx_checks.cc writes 1 << N (N from CPUID 0x80000008 EAX[15:8])"},
+    {"bochs bochs-2.4* bochs-2.5* bochs-2.6* bochs-2.7*", "entry.urg-cs-rpl",
      "SDM Vol. 3C 27.3.1.2: a non-conforming CS needs DPL = SS.DPL; CS.RPL is not checked",
-     "Bochs 2.7 still requires CS.DPL = CS.RPL (pre-URG rule) and fails entry of a real-mode guest with CS.RPL != 0"},
-    {"bochs bochs-2.7*", "ept.ve-eptp-index",
+     "Bochs <= 2.7 still requires CS.DPL = CS.RPL (pre-URG rule) and fails entry of a real-mode guest with CS.RPL != 0",
+     "cpu/vmx.cc VMenterLoadCheckGuestState(), CS checks: `case BX_CODE_EXEC_ONLY_ACCESSED: case BX_CODE_EXEC_READ_ACCESSED: "
+     "if (CS.selector.rpl != CS.cache.dpl) fail` (\"non-conforming CS.RPL <> CS.DPL\"), also with 'unrestricted guest' = 1. "
+     "Test value: lib/x86/vmx/legacy_guest.cc CODE16 = 0x9b (type 11, DPL 0), x86/ept_features.cc sets selector RPL 1"},
+    {"bochs bochs-*", "ept.ve-eptp-index",
      "SDM Vol. 3C 26.5.7.2: #VE info offset 32 = the EPTP-index VM-execution control field",
-     "Bochs 2.7 writes an internal EPTP index that VM entry never loads from the VMCS (0 unless VMFUNC switched EPTPs)"},
-    {"bochs bochs-2.7*", "ept.walk-a-flag-write",
+     "Bochs 2.7-3.0 writes an internal EPTP index that VM entry never loads from the VMCS (0 unless VMFUNC switched EPTPs)",
+     "cpu/vmexit.cc Virtualization_Exception() writes vm->eptp_index at offset 32; cpu/vmx.cc VMenterLoadCheckVmControls() "
+     "loads only ve_info_addr for 'EPT-violation #VE' and never VMCS_16BIT_CONTROL_EPTP_INDEX; vm->eptp_index is set only by "
+     "cpu/vmfunc.cc vmfunc_eptp_switching(). Test value: the failure diagnostic shows the field read back with VMREAD"},
+    {"bochs bochs-*", "ept.walk-a-flag-write",
      "SDM Vol. 3C 29.3.3.2: processor writes of guest paging-structure A/D flags are data writes",
-     "Bochs 2.7 sets guest A/D flags without checking EPT write permission (no EPT violation)"},
-    {"bochs bochs-2.7*", "ept.ad-walk-qual-read-bit",
-     "SDM Vol. 3C 28.2.1, Table 28-7: with EPT A/D a violating guest paging-structure access sets bits 0 and 1",
-     "Bochs 2.7 sets only bit 1 (write) in the exit qualification"},
-    {"bochs bochs-2.7*", "invept.type-64bit",
-     "SDM Vol. 3C 31.3, INVEPT: in 64-bit mode the type register operand has 64 bits; a type above 2^32 is unsupported (VMfail)",
-     "Bochs 2.7 uses only bits 31:0 of the type register (0x100000001 acts as single-context)"},
-    {"bochs bochs-2.7*", "invept.no-ept-ud",
+     "Bochs 2.7-3.0 sets guest A/D flags without checking EPT write permission (no EPT violation)",
+     "cpu/paging.cc translate_linear_long_mode(): each guest paging entry's address is translated with "
+     "translate_guest_physical(..., BX_READ) and update_access_dirty() then writes A/D with access_write_physical() to the host "
+     "address, with no EPT write check (only EPT A/D on turns the walk into a write). Test value: x86/ept_ad.cc clears A only "
+     "in the restricted level's entry, its table page EPT R"},
+    {"bochs bochs-*", "ept.ad-walk-qual-read-bit",
+     "SDM Vol. 3C 28.2.1, Table 28-7 note: with EPT A/D a violating guest paging-structure access sets bits 0 and 1",
+     "Bochs 2.7-3.0 sets only bit 1 (write) in the exit qualification",
+     "cpu/paging.cc translate_guest_physical(): `if (BX_VMX_EPT_ACCESS_DIRTY_ENABLED && is_page_walk && guest_laddr_valid) "
+     "rw = BX_WRITE;` so `if ((rw & 3) == BX_READ) access_mask |= BX_EPT_READ` never adds bit 0 and the qualification is "
+     "`access_mask | (combined_access << 3)`"},
+    {"bochs bochs-*", "invept.type-64bit",
+     "SDM Vol. 2B INVEPT / Vol. 3C 31.3: in 64-bit mode the type register operand has 64 bits; a type above 2^32 is unsupported (VMfail)",
+     "Bochs 2.7-3.0 uses only bits 31:0 of the type register (0x100000001 acts as single-context)",
+     "cpu/vmx.cc INVEPT(): `type = i->os64L() ? BX_READ_64BIT_REG(i->dst()) : BX_READ_32BIT_REG(i->dst())`; os64L() needs REX.W, "
+     "which INVEPT does not take. Test value: lib/x86/vmx/insn.cc invept() passes the type in a 64-bit register, encoded "
+     "66 0F 38 80 /r without REX.W (objdump of build/lib/x86/vmx/insn.o)"},
+    {"bochs bochs-*", "invept.no-ept-ud",
      "SDM Vol. 3C 31.3, INVEPT: #UD if the processor does not support EPT (IA32_VMX_PROCBASED_CTLS2[33]=0)",
-     "Bochs 2.7 executes INVEPT (VMfail/VMsucceed) on CPU models without EPT"},
-    {"bochs bochs-2.7*", "ept.large-leaf-bit12",
+     "Bochs 2.7-3.0 executes INVEPT (VMfail/VMsucceed) on CPU models without EPT",
+     "cpu/vmx.cc INVEPT(): #UD only for `!in_vmx || !protected_mode() || cpu_mode == BX_MODE_LONG_COMPAT`; "
+     "it never tests BX_SUPPORT_VMX_EXTENSION(BX_VMX_EPT) (INVVPID likewise for VPID)"},
+    {"bochs bochs-*", "ept.large-leaf-bit12",
      "SDM Vol. 3C 29.3.2, 29.3.3.1: bits 20:12 (2 MiB) / 29:12 (1 GiB) of a large EPT leaf are reserved",
-     "Bochs 2.7 ignores bit 12 of a large EPT leaf (no misconfiguration)"},
-    {"bochs bochs-2.7*", "ept.leaf-memtype-reserved",
-     "SDM Vol. 3C 29.3.3.1: EPT memory type 2, 3 or 7 in the leaf entry is an EPT misconfiguration",
-     "Bochs 2.7 does not check the leaf memory type and completes the access"},
+     "Bochs 2.7-3.0 ignores bit 12 of a large EPT leaf (no misconfiguration)",
+     "cpu/paging.cc translate_guest_physical(), large leaf: `ppf &= BX_CONST64(0x000fffffffffe000); if (ppf & offset_mask) "
+     "misconfig` masks bit 12 off before the reserved-bit test (the guest-paging PAT-bit mask). Test value: x86/ept_config.cc "
+     "shaped_entry() sets bit 12 alone in a 2M/1G leaf (static_asserts there)"},
+    {"bochs bochs-* kvm-in-bochs", "exit.ext-intr-if0",
+     "SDM Vol. 3C 26.2: with external-interrupt exiting, RFLAGS.IF does not block the exit",
+     "Bochs 2.7-3.0 never exits for an external interrupt while the guest runs with RFLAGS.IF=0 (KVM's vmcs02 inherits it)",
+     "cpu/vmx.cc VMenterLoadCheckGuestState(): `setEFlags((Bit32u) guest.rflags)` runs before VMLAUNCH() sets `in_vmx_guest = true`, "
+     "so handleInterruptMaskChange() (cpu/flag_ctrl_pro.cc) masks BX_EVENT_PENDING_INTR/LAPIC_INTR as for IF=0 outside VMX. "
+     "Test value: x86/vmx_exits.cc setup_ext_intr_guest() writes GUEST_RFLAGS 0x2 with pin-based bit 0 set"},
+    {"bochs bochs-*", "invvpid.type-64bit",
+     "SDM Vol. 2B INVVPID / Vol. 3C 31.3: in 64-bit mode the type register has 64 bits; a type above 2^32 is unsupported (VMfail)",
+     "Bochs 2.7-3.0 uses only bits 31:0 of the INVVPID type register (0x100000002 acts as all-context)",
+     "cpu/vmx.cc INVVPID(): `type = i->os64L() ? BX_READ_64BIT_REG(i->dst()) : BX_READ_32BIT_REG(i->dst())`; os64L() needs REX.W, "
+     "which INVVPID does not take. Test value: lib/x86/vmx/insn.cc invvpid_desc() passes the type in a 64-bit register"},
+    // Linux KVM nested VMX (ACCEL=kvm-in-bochs: Debian 6.1 kvm_intel on Bochs 2.7). The
+    // Bochs CPU deviations below pass through KVM to L1; the cause names both layers.
+    {"kvm-in-bochs", "vmcall.root-kvm-hypercall",
+     "SDM Vol. 3C 31.3, VMCALL: in VMX root operation outside SMM without the dual-monitor treatment, VMfail; VMfailInvalid when there is no current VMCS",
+     "KVM takes every VMCALL of L1 as a KVM hypercall, also in (virtual) VMX root operation: RAX gets the hypercall status, no VMfail",
+     "Linux arch/x86/kvm/vmx/vmx.c handle_vmcall() returns kvm_emulate_hypercall() (arch/x86/kvm/x86.c) for every VMCALL exit "
+     "of L1; nothing looks at vmx->nested.vmxon or the current VMCS. Test value: x86/vmx.cc test_vmxoff(), right after VMXON"},
+    {"kvm-in-bochs", "ept.walk-a-flag-write",
+     "SDM Vol. 3C 29.3.3.2: processor writes of guest paging-structure A/D flags are data writes",
+     "Bochs 2.7 deviation passed through KVM: no EPT violation for an A/D write to a read-only guest paging page",
+     "KVM's shadow EPT (vmcs02) maps the page read-only like L1's EPT12; L2's walk and A/D write are done by the Bochs CPU, "
+     "which does not check EPT write permission (Bochs row ept.walk-a-flag-write), so no EPT violation reaches KVM or L1"},
+    {"kvm-in-bochs", "ept.ad-walk-qual-read-bit",
+     "SDM Vol. 3C 28.2.1, Table 28-7 note: with EPT A/D a violating guest paging-structure access sets bits 0 and 1",
+     "Bochs 2.7 deviation passed through KVM: only bit 1 (write) in L1's exit qualification",
+     "Linux vmx.c handle_ept_violation() turns the hardware qualification's access bits into the page-fault error code and "
+     "mmu/paging_tmpl.h walk_addr_generic() builds L1's qualification from it; the hardware (Bochs, row ept.ad-walk-qual-read-bit) "
+     "reported only bit 1"},
+    {"kvm-in-bochs", "entry.guest-rip-canonical",
+     "SDM Vol. 3C 27.3.1.4: for a 64-bit guest (IA-32e mode, CS.L=1) bits 63:N of guest RIP must be identical",
+     "Bochs 2.7 deviation passed through KVM: the entry succeeds and L2 takes #GP on its first fetch",
+     "KVM checks guest RIP of vmcs12 only by the hardware entry of vmcs02 (nested.c nested_vmx_check_guest_state() has no RIP "
+     "check, kvm_intel nested_early_check=N); the hardware is Bochs (row entry.guest-rip-canonical), which enters"},
+    {"kvm-in-bochs", "entry.urg-cs-rpl",
+     "SDM Vol. 3C 27.3.1.2: a non-conforming CS needs DPL = SS.DPL; CS.RPL is not checked",
+     "Bochs 2.7 deviation passed through KVM: entry of a real-mode guest with CS.RPL != 0 fails (exit 33)",
+     "KVM checks the segment registers of vmcs12 only by the hardware entry of vmcs02 (kvm_intel nested_early_check=N; "
+     "nested.c nested_vmx_check_guest_state() has no segment checks) and reflects that failed entry to L1; the hardware is "
+     "Bochs (row entry.urg-cs-rpl)"},
 };
 constexpr unsigned kErrataCount = array_size(kErrata);
+
+namespace {
+// True when a blank-separated backend list names a Bochs backend ("bochs...").
+constexpr bool names_bochs(const char* list)
+{
+    for (const char* p = list; *p; ++p)
+        if ((p == list || p[-1] == ' ') && p[0] == 'b' && p[1] == 'o' && p[2] == 'c' && p[3] == 'h' && p[4] == 's')
+            return true;
+    return false;
+}
+// Every Bochs row names the Bochs source that causes it.
+constexpr bool bochs_rows_have_causes()
+{
+    for (const Erratum& e : kErrata)
+        if (names_bochs(e.backends) && (!e.cause || !*e.cause))
+            return false;
+    return true;
+}
+static_assert(names_bochs("bochs-2.7*") && names_bochs("qemu-kvm bochs") && !names_bochs("kvm-in-bochs"));
+static_assert(bochs_rows_have_causes(), "a Bochs erratum needs its Bochs 2.7 source cause (Erratum::cause)");
+} // namespace
 
 const char* known_deviation(const char* id)
 {

@@ -13,6 +13,10 @@ struct Erratum {
     const char* id;      // the check's erratum id, used by tests
     const char* sdm;     // the SDM rule that is not honoured
     const char* what;    // what the backend does instead
+    // Where the backend's source causes it (a Bochs row must name its Bochs
+    // 2.7 source line: file, function, the statement), and why the test's
+    // value is what the case name says. Checked in lib/errata.cc.
+    const char* cause = nullptr;
 };
 
 // The full errata table (lib/errata.cc).

@@ -1,6 +1,7 @@
 // Result accounting and rendering (human lines or TAP13).
 #include "report.hh"
 #include "console.hh"
+#include "name_set.hh"
 #include "string.hh"
 #include "tap.hh"
 
@@ -11,6 +12,8 @@ const char* g_prefixes[MAX_PREFIXES];
 int g_depth = 0;
 bool g_tap = false;
 unsigned g_total, g_failures, g_xfails, g_skips, g_xpasses;
+NameSet g_names;       // every result name of this run, to refuse duplicates
+bool g_names_full = false;
 
 void format_description(char* buf, usize size, const char* name)
 {
@@ -65,11 +68,12 @@ void report_begin(bool tap)
 
 unsigned report_count() { return g_total; }
 
-void report_result(Outcome o, const char* name, const char* reason, const Diagnostic* diag,
-                   const char* file, unsigned line)
+namespace {
+
+// Counts and prints one result with its full description desc.
+void emit_result(Outcome o, const char* desc, const char* reason, const Diagnostic* diag, const char* file,
+                 unsigned line)
 {
-    char desc[512];
-    format_description(desc, sizeof(desc), name);
     g_total++;
     switch (o) {
     case Outcome::Fail:
@@ -109,6 +113,35 @@ void report_result(Outcome o, const char* name, const char* reason, const Diagno
             tap_yaml_field(out, "actual", diag->actual);
         }
         tap_yaml_end(out);
+    }
+}
+
+} // namespace
+
+void report_result(Outcome o, const char* name, const char* reason, const Diagnostic* diag,
+                   const char* file, unsigned line)
+{
+    char desc[512];
+    format_description(desc, sizeof(desc), name);
+    emit_result(o, desc, reason, diag, file, line);
+    // A name reported twice makes results ambiguous (which one failed?):
+    // the second use is also an ERROR of the test itself.
+    switch (g_names.insert(desc)) {
+    case NameSet::Insert::New: break;
+    case NameSet::Insert::Duplicate: {
+        char dup[600];
+        snformat(dup, sizeof(dup), "%s: duplicate check name (reported more than once)", desc);
+        Diagnostic d{"a name used once in the entry", "the same name again"};
+        emit_result(Outcome::Error, dup, nullptr, &d, file, line);
+        break;
+    }
+    case NameSet::Insert::Full:
+        if (!g_names_full) {
+            g_names_full = true;
+            emit_result(Outcome::Error, "more results than the duplicate-name check holds (lib/name_set.hh CAPACITY)",
+                        nullptr, nullptr, file, line);
+        }
+        break;
     }
 }
 

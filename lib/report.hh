@@ -75,6 +75,17 @@ bool report_eq(u64 actual, u64 expected, Here fmt, const Args&... args)
     return report_check(actual == expected, &d, nullptr, fmt, args...);
 }
 
+// One check of a measured value: the value goes to the failure diagnostic
+// (actual, in hex), never into the check's name, so names stay stable.
+template <class... Args>
+bool report_value(bool pass, u64 value, Here fmt, const Args&... args)
+{
+    char act[32];
+    snformat(act, sizeof(act), "%#lx", value);
+    Diagnostic d{nullptr, act};
+    return report_check(pass, &d, nullptr, fmt, args...);
+}
+
 // One check whose expected and actual values are strings.
 template <class... Args>
 bool report_streq(const char* actual, const char* expected, Here fmt, const Args&... args)

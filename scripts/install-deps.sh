@@ -2,7 +2,9 @@
 # install-deps.sh: installs the Debian packages nvmx-tests needs to build and
 # run (g++, binutils, QEMU, Bochs + GRUB rescue ISO tools, GoogleTest, lcov,
 # xmllint, shellcheck, perl). Only missing packages are installed; needs root
-# (or sudo) for that. Prints nothing to do when everything is present.
+# (or sudo) for that. Prints nothing to do when everything is present. Then
+# fetches (never installs) the Debian kernel and busybox-static of the
+# kvm-in-bochs backend into build/kvm-in-bochs (scripts/kvm-in-bochs/fetch.sh).
 set -euo pipefail
 
 PACKAGES=(g++ make binutils perl qemu-system-x86 bochs bochsbios vgabios grub-pc-bin
@@ -14,9 +16,10 @@ for p in "${PACKAGES[@]}"; do
         missing+=("$p")
     fi
 done
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 if ((${#missing[@]} == 0)); then
     echo "install-deps: all Debian packages present"
-    exit 0
+    exec "$root/scripts/kvm-in-bochs/fetch.sh"
 fi
 echo "install-deps: installing ${missing[*]}"
 sudo=()
@@ -30,3 +33,4 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 "${sudo[@]}" apt-get update -q </dev/null
 "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null
+"$root/scripts/kvm-in-bochs/fetch.sh"

@@ -61,7 +61,9 @@ sa_main() {
     trap 'exit 143' TERM
     base64 -d >"$dir/$NAME.flat" <<<"$KERNEL_B64"
     serial=$dir/serial
-    local args="--tap --backend=$backend${TEST_ARGS:+ $TEST_ARGS}"
+    local kbackend=$backend
+    [[ $backend == bochs ]] && kbackend=$(bochs_backend_name) # bochs-2.7: errata per version
+    local args="--tap --backend=$kbackend${TEST_ARGS:+ $TEST_ARGS}"
     local -a extra=("${QEMU_EXTRA[@]}")
     [[ $backend == qemu-kvm ]] && ((REQ_VMX)) && extra=(-cpu "host,+vmx" "${extra[@]}")
     if [[ $backend == bochs ]]; then

@@ -111,18 +111,6 @@ kvm_problem() {
     fi
 }
 
-# bochs_models_known: the VMX+EPT CPU models this Bochs binary knows
-# (bochs_cpu_models of scripts/backend-bochs.sh), once per run.
-BOCHS_MODELS=""
-bochs_models_known() {
-    [[ -n $BOCHS_MODELS ]] || BOCHS_MODELS=$(bochs_cpu_models)
-    printf '%s\n' "$BOCHS_MODELS"
-}
-
-bochs_model_known() {
-    grep -qxF -- "$1" <<<"$(bochs_models_known)"
-}
-
 # no_vmx I WHY [DETAIL]: entry I needs VMX and no backend allowed here gives
 # it. The closing lines of the run show WHY and DETAIL once (no_vmx_note).
 no_vmx() {
@@ -171,6 +159,9 @@ resolve_backend() {
         bochs)
             if bochs_usable; then R_BACKEND[i]=bochs; else R_SKIP[i]=$BOCHS_STATE; fi
             ;;
+        kvm-in-bochs)
+            if kib_usable; then R_BACKEND[i]=kvm-in-bochs; else R_SKIP[i]=$KIB_STATE; fi
+            ;;
         *)
             # Automatic choice among the entry's accel list (none: all).
             local allowed=${acc:-kvm tcg bochs}
@@ -195,17 +186,27 @@ resolve_backend() {
             fi
             ;;
     esac
-    if [[ ${R_BACKEND[i]} == bochs && -n ${E_BCPU[i]} ]] && ! bochs_model_known "${E_BCPU[i]}"; then
-        R_BACKEND[i]=""
-        R_SKIP[i]="bochs_cpu ${E_BCPU[i]}: not a VMX+EPT model of this Bochs"
+    [[ ${R_BACKEND[i]} == bochs || ${R_BACKEND[i]} == kvm-in-bochs ]] && bochs_model_filter "$i"
+    return 0
+}
+
+# bochs_model_filter I: an entry's bochs_cpu this Bochs lacks is a SKIP; a
+# BOCHS_CPU it lacks (or with characters outside [A-Za-z0-9_]) is an error.
+bochs_model_filter() {
+    local i=$1 why
+    why=$(bochs_model_problem "$(bochs_cpu_of "$i")") || return 0
+    if [[ -z ${E_BCPU[i]} && -n ${BOCHS_CPU:-} ]]; then
+        nvmx_die "BOCHS_CPU: $why"
     fi
+    R_BACKEND[i]="" R_SKIP[i]="bochs_cpu: $why"
 }
 
 # Label of the backend for logs, -v and the TAP comment.
 backend_label() {
     local i=$1
     case ${R_BACKEND[i]} in
-        bochs) printf 'bochs cpu=%s\n' "$(bochs_cpu_of "$i")" ;;
+        bochs) printf '%s cpu=%s\n' "$(bochs_backend_name)" "$(bochs_cpu_of "$i")" ;;
+        kvm-in-bochs) printf 'kvm-in-bochs cpu=%s\n' "$(bochs_cpu_of "$i")" ;;
         *) printf '%s\n' "${R_BACKEND[i]}" ;;
     esac
 }

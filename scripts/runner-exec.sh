@@ -104,8 +104,11 @@ run_entry() {
     local problem
     kernel=$(kernel_path "$i")
     tmo=$(entry_timeout "$i")
-    # --backend names the backend to the kernel, which looks up its errata.
-    args="--tap --backend=${R_BACKEND[i]}${E_ARGS[i]:+ ${E_ARGS[i]}}"
+    # --backend names the backend to the kernel, which looks up its errata
+    # (Bochs with its version: bochs-2.7).
+    local kbackend=${R_BACKEND[i]}
+    [[ $kbackend == bochs ]] && kbackend=$(bochs_backend_name)
+    args="--tap --backend=$kbackend${E_ARGS[i]:+ ${E_ARGS[i]}}"
     log=$LOGDIR/$name.log
     serial=$RUNTMP/$i.serial
     backend_out=$RUNTMP/$i.backend
@@ -131,6 +134,7 @@ run_entry() {
                 printf '# command: timeout -k 5 %s %s\n' "$tmo" "$(quote_cmd "${QEMU_CMD[@]}")"
                 ;;
             bochs)
+                printf '# bochs: %s\n' "$(bochs_describe)"
                 printf '# command: %s\n' "$(quote_cmd bochs_run "$kernel" "$serial" "$tmo" \
                     "${E_SMP[i]}" "${E_MEM[i]}" "$(bochs_cpu_of "$i")" "$args")"
                 if ((${#extra[@]})); then

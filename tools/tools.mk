@@ -9,7 +9,9 @@ HOST_TOOLS_CXXFLAGS = $(HOST_CXXFLAGS) -I tools
 
 NVMX_TOOLS_COMMON_SRCS := tools/common/strutil.cc
 NVMX_CFG_LIB_SRCS := tools/cfg/cfg.cc $(NVMX_TOOLS_COMMON_SRCS)
-NVMX_TAP_LIB_SRCS := tools/tap/tapmerge.cc tools/tap/junit.cc $(NVMX_TOOLS_COMMON_SRCS)
+NVMX_TAP_LIB_SRCS := tools/tap/tapmerge.cc tools/tap/junit.cc tools/tap/merge.cc \
+	$(NVMX_TOOLS_COMMON_SRCS)
+HOST_TEST_LIB_SRCS += tools/tap/merge.cc
 host_obj = $(patsubst %.cc,$(HOST_B)/%.o,$(1))
 
 # Objects of host sources (tools, host tests, lib/ code compiled for the host).

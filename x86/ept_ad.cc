@@ -16,6 +16,7 @@
 #include "x86/paging.hh"
 #include "x86/vmx/caps.hh"
 #include "x86/vmx/ept_harness.hh"
+#include "x86/vmx/l2_paging.hh"
 #include "x86/vmx/vmcs.hh"
 #include "x86/vmx/vmx_on.hh"
 
@@ -32,77 +33,14 @@ const char* const kGuestLevel[] = {"data", "PT", "PD", "PDPT", "PML4"};
 const char* const kEptLevel[] = {"", "EPT PTE", "EPT PDE", "EPT PDPTE", "EPT PML4E"};
 
 // Makes EPT changes visible: single-context INVEPT, else all-context.
-bool flush(const Eptp& eptp)
-{
-    InveptCall c = invept_checked(InveptType::SingleContext, eptp);
-    if (!c.supported)
-        c = invept_checked(InveptType::Global, eptp);
-    if (c.supported && !c.result.ok()) {
-        report_error("INVEPT after an EPT change: %s", vmx_result_str(c.result));
-        return false;
-    }
-    return true;
-}
+bool flush(const Eptp& eptp) { return ept_invalidate(eptp, "after an EPT change"); }
 
-// ---- L2's own paging structures ------------------------------------------
+// ---- L2's own paging structures (x86/vmx/l2_paging.hh) -------------------
 
-// The linear address L2 accesses through its own tables: PML4 index 1 (not
-// used by L1's identity map), then PDPT/PD/PT index 1, 1, 3.
-constexpr u64 WALK_LA = (1ull << 39) | (1ull << 30) | (1ull << 21) | (3ull << 12);
+constexpr u64 WALK_LA = L2_WALK_LA;
 
-// Guest paging structures for L2, placed in the EPT test window: the PML4 at
-// EPT_TEST_GPA, then PDPT, PD, PT and the data page WALK_LA maps to (one
-// 4 KiB EPT leaf each). The PML4 copies L1's entries, so code, stack and
-// mailbox stay identity-mapped. L1 writes the tables through their backing
-// pages; L2 sees them at gpa(level). Level 0 is the data page.
-class L2Paging {
-public:
-    // All entries carry A (and the PTE D), so that a walk needs no write,
-    // except the entry at no_a_level (1..4; 0 for none), which has A clear.
-    L2Paging(Ept& ept, int no_a_level = 0)
-    {
-        for (int l = 0; l <= 4; l++) {
-            page_[l] = alloc_page();
-            if (!page_[l].raw() || ept.map(gpa(l), page_[l], RWX, 1) != WalkStatus::Ok)
-                return;
-        }
-        const u64* l1 = phys_to_ptr<u64>(current_page_root());
-        u64* pml4 = phys_to_ptr<u64>(page_[4]);
-        for (int i = 0; i < 512; i++)
-            pml4[i] = Pte(l1[i]).present() ? Pte(l1[i]).with(Pte::A).raw() : l1[i];
-        for (int l = 4; l >= 1; l--) {
-            u64 flags = Pte::P | Pte::RW | Pte::A | (l == 1 ? Pte::D : 0);
-            *entry(l) = (gpa(l - 1).raw() | flags) & ~(l == no_a_level ? Pte::A : 0);
-        }
-        *data() = PATTERN;
-        ok_ = vmcs_write(VmcsField::GUEST_CR3, gpa(4).raw());
-    }
-    ~L2Paging()
-    {
-        for (PhysAddr p : page_)
-            if (p.raw())
-                free_page(p);
-    }
-    L2Paging(const L2Paging&) = delete;
-    L2Paging& operator=(const L2Paging&) = delete;
-
-    [[nodiscard]] bool ok() const { return ok_; }
-    static GuestPhysAddr gpa(int level) { return EPT_TEST_GPA + (4 - level) * PAGE_SIZE; }
-    // The entry for WALK_LA in the table at level (1..4), as L1 sees it.
-    u64* entry(int level) { return phys_to_ptr<u64>(page_[level]) + pt_index(WALK_LA, level); }
-    u64* data() { return phys_to_ptr<u64>(page_[0] + OFFSET); }
-
-private:
-    PhysAddr page_[5] = {};
-    bool ok_ = false;
-};
-
-// Sets the EPT permissions of the page holding the guest table at level.
-void set_table_perms(Ept& ept, int level, u64 perms)
-{
-    EptEntry* e = ept.entry(L2Paging::gpa(level), 1);
-    *e = e->with_perms(perms);
-}
+// The data word L2 accesses through its tables.
+u64* data(L2Paging& pt) { return phys_to_ptr<u64>(pt.page(0) + OFFSET); }
 
 // One guest-table scenario: the setup and what the walk must do.
 struct WalkScenario {
@@ -118,12 +56,18 @@ struct WalkScenario {
 void check_walk_violation(const RunResult& r, int level, const WalkScenario& sc, const char* name)
 {
     EptViolationQual q(r.exit.qualification);
-    if (sc.no_a)
-        report((q.access() & 6) == EPT_ACCESS_WRITE, "%s: qualification: data write, no fetch (%#lx; bit 0 implementation-specific for the A-flag update)", name, q.access());
-    else if (sc.ad)
-        report_xfail(known_deviation("ept.ad-walk-qual-read-bit"), q.access() == sc.access,
-                     "%s: qualification access bits are read and write (got %#lx)", name, q.access());
-    else
+    char exp[32], act[32];
+    snformat(act, sizeof(act), "access bits %#lx", q.access());
+    if (sc.no_a) {
+        Diagnostic d{"access bits 0x2 or 0x3", act};
+        report_check((q.access() & 6) == EPT_ACCESS_WRITE, &d, nullptr,
+                     "%s: qualification: data write, no fetch (bit 0 implementation-specific for the A-flag update)", name);
+    } else if (sc.ad) {
+        snformat(exp, sizeof(exp), "access bits %#lx", sc.access);
+        Diagnostic d{exp, act};
+        report_check(q.access() == sc.access, &d, known_deviation("ept.ad-walk-qual-read-bit"),
+                     "%s: qualification access bits are read and write", name);
+    } else
         report_eq(q.access(), sc.access, "%s: qualification access bits", name);
     report_eq(q.entry_perms(), sc.table_perms, "%s: qualification entry permissions", name);
     report_eq(q.raw() & GLA_VALID, GLA_VALID, "%s: qualification: guest-linear address valid (bit 7)", name);
@@ -147,7 +91,8 @@ void run_walk(const WalkScenario& sc, int level)
         report_error("%s: building L2's paging structures failed", name);
         return;
     }
-    set_table_perms(s.ept(), level, sc.table_perms);
+    *data(pt) = PATTERN;
+    pt.set_table_perms(level, sc.table_perms);
     RunResult r = s.step(L2Op::Read, WALK_LA + OFFSET);
 
     if (!sc.access) {
@@ -163,7 +108,7 @@ void run_walk(const WalkScenario& sc, int level)
         }
         r = s.step(L2Op::Write, WALK_LA + OFFSET, NEW_VALUE);
         if (expect_step(s, r, "%s: L2 write through its tables completes", name))
-            report_eq(*pt.data(), NEW_VALUE, "%s: the write reaches the data page", name);
+            report_eq(*data(pt), NEW_VALUE, "%s: the write reaches the data page", name);
         return;
     }
 
@@ -173,7 +118,7 @@ void run_walk(const WalkScenario& sc, int level)
         return;
     check_walk_violation(r, level, sc, name);
     // Give the page write access: the walk that faulted now succeeds.
-    set_table_perms(s.ept(), level, RWX);
+    pt.set_table_perms(level, RWX);
     if (!flush(s.eptp()))
         return;
     r = s.resume();
@@ -310,12 +255,7 @@ void test_ad_off_2m() { run_ad(2, false); }
 void test_ad_off_1g() { run_ad(3, false); }
 
 const char* needs_ept() { return ept_unavailable_reason(); }
-const char* needs_ad()
-{
-    if (const char* why = ept_unavailable_reason())
-        return why;
-    return vmx_caps().ept_has(ept_cap::AD) ? nullptr : "EPT accessed/dirty flags not supported (IA32_VMX_EPT_VPID_CAP[21])";
-}
+const char* needs_ad() { return ept_ad_unavailable_reason(); }
 const char* needs_2m()
 {
     return vmx_caps().ept_has(ept_cap::PDE_2M) ? nullptr : "2 MiB EPT leaves not supported (IA32_VMX_EPT_VPID_CAP[16])";

@@ -10,6 +10,7 @@
 #include "console.hh"
 #include "errata.hh"
 #include "report.hh"
+#include "string.hh"
 #include "testcase.hh"
 #include "x86/alloc_phys.hh"
 #include "x86/cpu.hh"
@@ -50,20 +51,6 @@ const char* leaf_unsupported(int level)
     return nullptr;
 }
 
-// Drops the guest-physical mappings cached for eptp, so that a modified EPT
-// takes effect (29.4.3.1). False after reporting an ERROR.
-bool invalidate(Eptp eptp, const char* what)
-{
-    InveptCall c = invept_checked(InveptType::SingleContext, eptp);
-    if (!c.supported)
-        c = invept_checked(InveptType::Global, eptp);
-    if (c.supported && !c.result.ok()) {
-        report_error("%s: INVEPT failed: %s", what, vmx_result_str(c.result));
-        return false;
-    }
-    return true;
-}
-
 // One L2 access through a freshly built and shaped EPT.
 struct Probe {
     bool ran = false; // L2 ran (else a SKIP or ERROR was reported)
@@ -93,7 +80,7 @@ Probe probe(const char* name, L2Op op, u64 off, Shape shape, Undo undo = {})
         undo();
         return p;
     }
-    if (invalidate(eg.eptp(), name)) {
+    if (ept_invalidate(eg.eptp(), name)) {
         p.addr = EPT_TEST_GPA.raw() + off;
         p.first_access = (vmcs_read(VmcsField::GUEST_CR3) & EPT_ADDR_MASK) +
                          8 * pt_index(vmcs_read(VmcsField::GUEST_RIP), 4);
@@ -179,8 +166,18 @@ constexpr EntryKind kEntries[] = {
     {"1G PDPTE", 3, 3, bits(29, 12), IGNORED},
 };
 
+// The value a probe gives an entry: raw with the bits of clear cleared,
+// then the bits of set set, so that set can refill a field it clears (a
+// memory type). The reverse order would clear what set just wrote.
+constexpr u64 shaped_entry(u64 raw, u64 set, u64 clear) { return (raw & ~clear) | set; }
+// A WB RWX 4 KiB leaf shaped to memory type 7 has type 7 (not 0), and a
+// reserved bit set alone keeps every other bit.
+static_assert(EptEntry(shaped_entry(0x1037, 7ull << EptEntry::MEMTYPE_SHIFT, EptEntry::MEMTYPE_MASK)).memtype() == 7);
+static_assert(shaped_entry(0x1037, 7ull << EptEntry::MEMTYPE_SHIFT, EptEntry::MEMTYPE_MASK) == 0x103f);
+static_assert(shaped_entry(0x1037, 1ull << 51, 0) == (0x1037 | 1ull << 51));
+
 // L2 reads the test page after the entry of kind k on its walk became
-// (entry | set) & ~clear.
+// shaped_entry(entry, set, clear).
 Probe probe_entry(const EntryKind& k, PhysAddr backing, u64 set, u64 clear, const char* name)
 {
     EptEntry* e = nullptr;
@@ -191,7 +188,7 @@ Probe probe_entry(const EntryKind& k, PhysAddr backing, u64 set, u64 clear, cons
         if (!e)
             return false;
         old = *e;
-        *e = EptEntry((e->raw() | set) & ~clear);
+        *e = EptEntry(shaped_entry(e->raw(), set, clear));
         return true;
     };
     return probe(name, L2Op::Read, test_offset(backing, k.leaf), shape, [&] {
@@ -226,7 +223,7 @@ void test_reserved_bits()
                 continue;
             char name[64];
             if (b >= maxphy && b <= 51)
-                snformat(name, sizeof(name), "%s bit %u (>= MAXPHYADDR %u)", k.name, b, maxphy);
+                snformat(name, sizeof(name), "%s bit %u (>= MAXPHYADDR)", k.name, b);
             else
                 snformat(name, sizeof(name), "%s bit %u", k.name, b);
             Probe p = probe_entry(k, backing, 1ull << b, 0, name);
@@ -280,7 +277,7 @@ void test_reserved_memtype()
             char name[64];
             snformat(name, sizeof(name), "%s memory type %u", k->name, mt);
             Probe p = probe_entry(*k, backing, static_cast<u64>(mt) << EptEntry::MEMTYPE_SHIFT, EptEntry::MEMTYPE_MASK, name);
-            check_misconfig(p, p.addr, name, "ept.leaf-memtype-reserved");
+            check_misconfig(p, p.addr, name);
         }
     }
     free_page(backing);
@@ -346,38 +343,87 @@ void check_eptp(const char* name, Mutate mutate)
                  "%s: VMLAUNCH fails with VMfailValid(7)", name);
 }
 
-// Expect: the EPTP the harness builds enters; walk memory types other than
-// UC/WB (and those without IA32_VMX_EPT_VPID_CAP[8]/[14]), walk lengths
-// other than 4 (5 with CAP[7]), A/D without CAP[21], bit 7 without CAP[23],
-// bits 11:8 and bits 63:MAXPHYADDR make VMLAUNCH fail with VMfailValid(7)
-// (SDM Vol. 3C 27.2.1.1, 25.6.11).
+// One EPTP probe: the harness's valid EPTP (WB or UC walks, 4 levels, A/D
+// off) shaped with shaped_entry(eptp, set, clear). eptp_valid() (host-tested,
+// tests/host/ept_test.cc) decides per CPU whether VM entry must accept it.
+struct EptpRow {
+    const char* name;
+    u64 set, clear;
+};
+constexpr u64 MT = 7, WL = 7ull << 3, AD = Eptp::AD, SSS = 1ull << 7;
+constexpr u64 wl(unsigned field) { return static_cast<u64>(field) << 3; } // walk length - 1
+constexpr EptpRow kEptpRows[] = {
+    {"baseline", 0, 0},
+    // Walk memory type (bits 2:0): only UC (CAP[8]) and WB (CAP[14]).
+    {"walk memory type 0 (UC)", 0, MT}, {"walk memory type 1", 1, MT}, {"walk memory type 2", 2, MT},
+    {"walk memory type 3", 3, MT}, {"walk memory type 4", 4, MT}, {"walk memory type 5", 5, MT},
+    {"walk memory type 6 (WB)", 6, MT}, {"walk memory type 7", 7, MT},
+    // Walk length - 1 (bits 5:3): 4 levels, 5 with CAP[7].
+    {"walk-length field 0", wl(0), WL}, {"walk-length field 1", wl(1), WL}, {"walk-length field 2", wl(2), WL},
+    {"walk-length field 3 (4 levels)", wl(3), WL}, {"walk-length field 4 (5 levels)", wl(4), WL},
+    {"walk-length field 5", wl(5), WL}, {"walk-length field 6", wl(6), WL}, {"walk-length field 7", wl(7), WL},
+    // The same lengths with UC walks: the length rule does not depend on the type.
+    {"UC, walk-length field 0", wl(0), MT | WL}, {"UC, walk-length field 1", wl(1), MT | WL},
+    {"UC, walk-length field 2", wl(2), MT | WL}, {"UC, walk-length field 3 (4 levels)", wl(3), MT | WL},
+    {"UC, walk-length field 4 (5 levels)", wl(4), MT | WL}, {"UC, walk-length field 5", wl(5), MT | WL},
+    {"UC, walk-length field 6", wl(6), MT | WL}, {"UC, walk-length field 7", wl(7), MT | WL},
+    // A/D enable (bit 6): only with CAP[21]; combined with each walk memory
+    // type and with 5-level walks.
+    {"A/D enable (bit 6)", AD, 0},
+    {"A/D, walk memory type 0 (UC)", AD | 0, MT}, {"A/D, walk memory type 1", AD | 1, MT},
+    {"A/D, walk memory type 2", AD | 2, MT}, {"A/D, walk memory type 3", AD | 3, MT},
+    {"A/D, walk memory type 4", AD | 4, MT}, {"A/D, walk memory type 5", AD | 5, MT},
+    {"A/D, walk memory type 6 (WB)", AD | 6, MT}, {"A/D, walk memory type 7", AD | 7, MT},
+    {"A/D, walk-length field 2", AD | wl(2), WL}, {"A/D, walk-length field 4 (5 levels)", AD | wl(4), WL},
+    // Bit 7 enables supervisor shadow-stack control: only with CAP[23].
+    {"supervisor shadow stack (bit 7)", SSS, 0}, {"supervisor shadow stack and A/D", SSS | AD, 0},
+    // Bits 11:8 are reserved, alone, with A/D and together.
+    {"reserved bit 8", 1ull << 8, 0}, {"reserved bit 9", 1ull << 9, 0},
+    {"reserved bit 10", 1ull << 10, 0}, {"reserved bit 11", 1ull << 11, 0},
+    {"A/D, reserved bit 8", AD | 1ull << 8, 0}, {"A/D, reserved bit 9", AD | 1ull << 9, 0},
+    {"A/D, reserved bit 10", AD | 1ull << 10, 0}, {"A/D, reserved bit 11", AD | 1ull << 11, 0},
+    {"reserved bits 11:8 together", 0xfull << 8, 0},
+    // Bits 63:52 always beyond MAXPHYADDR (<= 52): all together.
+    {"bits 63:52 together", 0xfffull << 52, 0},
+};
+// Every row names what it sets: the memory-type rows set exactly that type,
+// the length rows exactly that field (shaped_entry clears first).
+static_assert(Eptp(shaped_entry(0x1000 | 6 | wl(3), 1, MT)).memtype() == 1);
+static_assert(Eptp(shaped_entry(0x1000 | 6 | wl(3), wl(4), MT | WL)).levels() == 5 &&
+              Eptp(shaped_entry(0x1000 | 6 | wl(3), wl(4), MT | WL)).memtype() == 0);
+static_assert(Eptp(shaped_entry(0x1000 | 6 | wl(3), AD | 7, MT)).ad() && Eptp(shaped_entry(0x1000 | 6, AD | 7, MT)).memtype() == 7);
+
+// Expect: VM entry accepts the EPTP exactly when the SDM rules allow it
+// under this CPU's IA32_VMX_EPT_VPID_CAP and MAXPHYADDR: walk memory types
+// other than UC/WB (and those without CAP[8]/[14]), walk lengths other than
+// 4 (5 with CAP[7]), A/D without CAP[21], bit 7 without CAP[23], bits 11:8
+// and bits 63:MAXPHYADDR make VMLAUNCH fail with VMfailValid(7); a valid
+// one enters and L2 returns, also with the root moved to a copy of the
+// PML4 table (SDM Vol. 3C 27.2.1.1, 25.6.11).
 void test_eptp()
 {
     VmxOn vmx;
     if (!vmx.ok())
         return;
-    check_eptp("baseline", [](u64 e) { return e; });
+    for (const EptpRow& row : kEptpRows)
+        check_eptp(row.name, [&row](u64 e) { return shaped_entry(e, row.set, row.clear); });
     char name[64];
-    for (u64 mt = 0; mt < 8; mt++) {
-        snformat(name, sizeof(name), "walk memory type %lu", mt);
-        check_eptp(name, [mt](u64 e) { return (e & ~7ull) | mt; });
-    }
-    for (u64 len = 1; len <= 8; len++) {
-        if (len == 4)
-            continue;
-        snformat(name, sizeof(name), "walk length %lu", len);
-        check_eptp(name, [len](u64 e) { return (e & ~(7ull << 3)) | (len - 1) << 3; });
-    }
-    check_eptp("A/D enable (bit 6)", [](u64 e) { return e | Eptp::AD; });
-    check_eptp("supervisor shadow stack (bit 7)", [](u64 e) { return e | 1ull << 7; });
-    for (unsigned b = 8; b <= 11; b++) {
-        snformat(name, sizeof(name), "reserved bit %u", b);
-        check_eptp(name, [b](u64 e) { return e | 1ull << b; });
-    }
     for (unsigned b = cpu_maxphyaddr(); b < 64; b++) {
         snformat(name, sizeof(name), "bit %u (63:MAXPHYADDR)", b);
         check_eptp(name, [b](u64 e) { return e | 1ull << b; });
     }
+    if (cpu_maxphyaddr() < 52)
+        check_eptp("bits 51:MAXPHYADDR together", [](u64 e) { return e | bits(51, cpu_maxphyaddr()); });
+    // The root is where VM entry and the walks take it from: a copy of the
+    // PML4 table at another page serves as well.
+    PhysAddr copy = alloc_page();
+    if (!copy.raw())
+        return report_error("root copy: out of memory");
+    check_eptp("root moved to a copy of the PML4 table", [copy](u64 e) {
+        memcpy(phys_to_ptr<u8>(copy), phys_to_ptr<u8>(Eptp(e).root()), PAGE_SIZE);
+        return (e & ~EPT_ADDR_MASK) | copy.raw();
+    });
+    free_page(copy);
 }
 
 // ---------------------------------------------------------------------------
@@ -437,12 +483,22 @@ void run_large(int level, bool split)
         plant(big.base() + off);
 
     if (split) {
-        int got = 0;
-        Probe p = probe(what, L2Op::Read, base_off, [&](Ept& ept) {
-            return map_large(ept, big, level, RWX, true) && ept.leaf(EPT_TEST_GPA + base_off, &got);
+        // The hypervisor must use the new level-1 leaves: the child holding
+        // the probe made read-only faults on a write, with the GPA of the
+        // write (the old large leaf was RWX). Ept::split itself is L1
+        // bookkeeping: a child not one level lower is a setup ERROR here.
+        char name[64];
+        snformat(name, sizeof(name), "%s: read-only child leaf: write", what);
+        u64 off = base_off + 0x1008;
+        Probe ro = probe(name, L2Op::Write, off, [&](Ept& ept) {
+            int got = 0;
+            EptEntry* child = map_large(ept, big, level, RWX, true) ? ept.leaf(EPT_TEST_GPA + off, &got) : nullptr;
+            if (!child || got != level - 1)
+                return false;
+            *child = child->with_perms(R);
+            return true;
         });
-        if (p.ran)
-            report_eq(got, level - 1, "%s: the leaf is one level lower", what);
+        check_violation(ro, EPT_ACCESS_WRITE, R, name);
     }
     for (u64 off : kLargeOffsets) {
         Probe p = probe(what, L2Op::Read, base_off + off, [&](Ept& ept) { return map_large(ept, big, level, RWX, split); });

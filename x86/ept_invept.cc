@@ -75,9 +75,9 @@ void test_invept_types()
     u64 eptp = eg.eptp().raw();
     bool single = c.ept_vpid & ept_cap::INVEPT_SINGLE, all = c.ept_vpid & ept_cap::INVEPT_ALL;
     expect_vmx(invept(1, eptp), single ? VmxResult::success() : kFail28,
-               "single-context (type 1, CAP[25]=%d): %s", single, single ? "VMsucceed" : "VMfailValid(28)");
+               "single-context (type 1): VMsucceed with IA32_VMX_EPT_VPID_CAP[25], else VMfailValid(28)");
     expect_vmx(invept(2, eptp), all ? VmxResult::success() : kFail28,
-               "all-context (type 2, CAP[26]=%d): %s", all, all ? "VMsucceed" : "VMfailValid(28)");
+               "all-context (type 2): VMsucceed with IA32_VMX_EPT_VPID_CAP[26], else VMfailValid(28)");
     static constexpr u64 kBadTypes[] = {0, 3, 4, 0xffffffffull, 1ull << 32 | 1, 1ull << 32 | 2, ~0ull};
     for (u64 type : kBadTypes) {
         // Bochs uses only bits 31:0 of the register operand (lib/errata.cc).
@@ -253,14 +253,15 @@ private:
 };
 
 // Changes the test leaf (perms, and frame unless it is 0) and executes
-// INVEPT of type: one check line.
+// INVEPT of type: one check line, named after the new leaf.
 bool change_leaf(EptStepper& s, int level, u64 perms, PhysAddr frame, InveptType type, const char* name)
 {
     EptEntry* leaf = s.ept().entry(EPT_TEST_GPA, level);
     EptEntry e = leaf->with_perms(perms);
     *leaf = frame.raw() ? e.with_addr(frame) : e;
     return expect_vmx(invept(static_cast<u64>(type), s.eptp().raw()), VmxResult::success(),
-                      "%s: %s INVEPT after the change", name, type_name(type));
+                      "%s: %s INVEPT after the change to %s%s", name, type_name(type), ept_perm_name(perms),
+                      frame.raw() ? " with a new frame" : "");
 }
 
 // Checks r is an EPT violation by an L2 write to the test address with the

@@ -101,7 +101,7 @@ void test_alloc()
 {
     u64 before = phys_free_pages();
     PhysAddr a = alloc_page(), b = alloc_page();
-    report(a.raw() && b.raw() && a != b, "two pages are distinct (%#lx, %#lx)", a, b);
+    report_value(a.raw() && b.raw() && a != b, b.raw(), "two pages are distinct");
     report(a.is_aligned(PAGE_SIZE) && b.is_aligned(PAGE_SIZE), "pages are 4 KiB aligned");
     bool zero = true;
     for (usize i = 0; i < PAGE_SIZE / 8; i++)
@@ -116,7 +116,7 @@ void test_alloc()
     free_page(c);
     report_eq(phys_free_pages(), before, "free count restored after freeing");
     PhysAddr big = alloc_pages(512, LARGE_PAGE_SIZE);
-    report(big.raw() && big.is_aligned(LARGE_PAGE_SIZE), "2 MiB aligned contiguous run (%#lx)", big);
+    report_value(big.raw() && big.is_aligned(LARGE_PAGE_SIZE), big.raw(), "2 MiB aligned contiguous run");
     for (u64 i = 0; i < 512; i++)
         free_page(big + i * PAGE_SIZE);
 }
@@ -150,8 +150,8 @@ void test_paging()
 
     report(unmap_page(root, TEST_VA), "unmap");
     auto r = read_safe(va + 1);
-    report(r.fault.is(vec::PF) && r.fault.error_code() == 0, "read of unmapped page: #PF, error code 0 (%#x)",
-           r.fault.error_code());
+    report_value(r.fault.is(vec::PF) && r.fault.error_code() == 0, r.fault.error_code(),
+                 "read of unmapped page: #PF, error code 0");
     report_eq(fixup_cr2(), TEST_VA.raw() + 8, "CR2 of the not-present fault");
 
     PhysAddr big = alloc_pages(512, LARGE_PAGE_SIZE);
@@ -176,8 +176,8 @@ void test_exceptions()
     report_xfail(deviation, w.is(vec::GP) && w.error_code() == 0,
                  "wrmsr of an unimplemented MSR: #GP(0)");
     auto efer_val = rdmsr_safe(msr::IA32_EFER);
-    report(!efer_val.fault && (efer_val.value & efer::LMA) && (efer_val.value & efer::LME),
-           "rdmsr of EFER succeeds with LME|LMA (%#lx)", efer_val.value);
+    report_value(!efer_val.fault && (efer_val.value & efer::LMA) && (efer_val.value & efer::LME), efer_val.value,
+                 "rdmsr of EFER succeeds with LME|LMA");
     report(ud2_safe().is(vec::UD), "ud2 raises #UD");
     report(int3_safe().is(vec::BP), "int3 raises #BP and resumes");
     auto q = div_safe(10, 0);
@@ -209,7 +209,7 @@ void test_recovery()
 void test_cpu()
 {
     auto leaf0 = cpuid(0);
-    report(leaf0.eax >= 1 && leaf0.ebx != 0, "CPUID leaf 0: max leaf %u, vendor present", leaf0.eax);
+    report_value(leaf0.eax >= 1 && leaf0.ebx != 0, leaf0.eax, "CPUID leaf 0: max leaf at least 1, vendor present");
     auto leaf1 = cpuid(1);
     report((leaf1.edx & cpuid_bits::LEAF1_EDX_MSR) && (leaf1.edx & cpuid_bits::LEAF1_EDX_APIC),
            "CPUID.1:EDX reports MSR and APIC");
@@ -223,7 +223,7 @@ void test_cpu()
     report_eq(read_tr(), sel::TSS, "TR holds the TSS selector");
     report_eq(read_cs(), sel::KERNEL_CS, "CS is the 64-bit kernel code selector");
     unsigned w = cpu_maxphyaddr();
-    report(w >= 36 && w <= 52, "MAXPHYADDR %u is in [36, 52]", w);
+    report_value(w >= 36 && w <= 52, w, "MAXPHYADDR is in [36, 52]");
 }
 
 constexpr TestCase kCases[] = {

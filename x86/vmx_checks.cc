@@ -9,6 +9,7 @@
 #include "x86/arch/cr.hh"
 #include "x86/cpu.hh"
 #include "x86/vmx/caps.hh"
+#include "x86/vmx/expect.hh"
 #include "x86/vmx/guest.hh"
 #include "x86/vmx/l2.hh"
 #include "x86/vmx/vmcs.hh"
@@ -133,8 +134,9 @@ constexpr EntryRule kRules[] = {
      [](const char**) { return vmcs_write(F::HOST_TR_SELECTOR, 0); }},
     {"host SS selector with RPL 3", Expect::HostFail,
      [](const char**) { return vmcs_write(F::HOST_SS_SELECTOR, 0x13); }},
+    // Bit N-1 set, bits 63:N clear: not canonical (27.2.4: host RIP must be).
     {"host RIP not canonical", Expect::HostFail,
-     [](const char**) { return vmcs_write(F::HOST_RIP, 0x0000800000000000ull); }},
+     [](const char**) { return vmcs_write(F::HOST_RIP, 1ull << (cpu_linear_width() - 1)); }},
     {"64-bit host without 'host address-space size'", Expect::HostFail,
      [](const char** why) {
          if (!vmx_caps().exit.allows_clear(exit_ctl::HOST_ADDR_SPACE_SIZE)) { *why = "host address-space size is must-be-one"; return false; }
@@ -154,8 +156,14 @@ constexpr EntryRule kRules[] = {
      [](const char**) { return vmcs_write(F::GUEST_TR_AR_BYTES, seg_ar::UNUSABLE); }},
     {"guest CS with L=1 and D=1 in IA-32e mode", Expect::GuestFail,
      [](const char**) { return vmcs_write(F::GUEST_CS_AR_BYTES, seg_ar::CODE64 | (1u << 14)); }},
-    {"guest RIP not canonical", Expect::GuestFail,
-     [](const char**) { return vmcs_write(F::GUEST_RIP, 0x0000800000000000ull); }, "entry.guest-rip-canonical"},
+    // 27.3.1.4: for a 64-bit guest only bits 63:N must be identical (RIP
+    // need not be canonical: bit N-1 alone passes the check, see the rule
+    // below), so bit N set with bits 63:N+1 clear breaks it.
+    {"guest RIP bits 63:N not identical", Expect::GuestFail,
+     [](const char** why) {
+         if (cpu_linear_width() >= 64) { *why = "64 linear-address bits: no guest RIP check applies"; return false; }
+         return vmcs_write(F::GUEST_RIP, 1ull << cpu_linear_width());
+     }, "entry.guest-rip-canonical"},
     {"IA-32e mode guest without EFER.LMA", Expect::GuestFail,
      [](const char**) { return vmcs_write(F::GUEST_IA32_EFER, rdmsr(0xc0000080) & ~(1ull << 10)); }},
     {"guest interruptibility with reserved bits", Expect::GuestFail,
@@ -198,8 +206,8 @@ void test_entry_rules()
         }
         Diagnostic d{expect_text(rule.expect), r.describe()};
         report_check(pass, &d, rule.erratum ? known_deviation(rule.erratum) : nullptr, "%s", rule.name);
-        if (rule.expect == Expect::GuestFail && r.status == RunStatus::Exit && r.exit.entry_failed())
-            report(!g.launched(), "%s: the failed entry leaves the VMCS clear", rule.name);
+        if (rule.expect == Expect::GuestFail && r.invalid_guest_state())
+            expect_still_clear(g, "%s: the failed entry leaves the VMCS clear (VMLAUNCH fails the same way)", rule.name);
     }
 }
 
@@ -215,9 +223,34 @@ void test_baseline()
     expect_done(g.run(), "the unmodified guest enters and returns");
 }
 
+// The other side of the guest-RIP rule: with bit N-1 set and bits 63:N
+// clear the RIP is not canonical, yet bits 63:N are identical, so VM entry
+// succeeds (SDM Vol. 3C 27.3.1.4: the guest RIP need not be canonical) and
+// L2's first instruction fetch raises #GP(0) (Vol. 3A 3.3.7.1), which exits
+// (every exception bit is set) with that RIP.
+void test_guest_rip_below_n()
+{
+    VmxOn vmx;
+    if (!vmx.ok())
+        return;
+    unsigned n = cpu_linear_width();
+    if (n >= 64)
+        return report_skip("64 linear-address bits: every RIP is canonical", "guest RIP bit N-1 set");
+    Guest g(l2_nothing);
+    u64 rip = 1ull << (n - 1);
+    if (!g.ready() || !vmcs_write(F::GUEST_RIP, rip))
+        return;
+    RunResult r = g.run();
+    if (expect_exception(r, 13, true, "guest RIP bit N-1 set (N = linear-address width): entry succeeds, the first fetch raises #GP")) {
+        report_eq(r.exit.guest_rip, rip, "guest RIP bit N-1 set: exit RIP is the non-canonical RIP");
+        report_eq(r.exit.intr_error, 0, "guest RIP bit N-1 set: #GP error code 0");
+    }
+}
+
 constexpr TestCase kCases[] = {
     {"baseline", test_baseline, vmx_unavailable_reason},
     {"entry_rules", test_entry_rules, vmx_unavailable_reason},
+    {"guest_rip_not_canonical_enters", test_guest_rip_below_n, vmx_unavailable_reason},
 };
 
 } // namespace

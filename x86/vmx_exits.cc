@@ -1,12 +1,15 @@
 // vmx_exits: VM exits caused by L2 instructions under the execution controls
 // (SDM Vol. 3C 26.1-26.2, exit qualifications 28.2.1): VMCALL, CPUID, HLT,
 // RDTSC/RDTSCP, CR3 load/store, CR0/CR4 guest/host masks and read shadows,
-// I/O bitmaps, MSR bitmaps, the exception bitmap and the preemption timer.
+// I/O bitmaps, MSR bitmaps, the exception bitmap, the preemption timer and
+// external-interrupt exiting with a local-APIC timer interrupt.
 #include "console.hh"
 #include "report.hh"
 #include "string.hh"
 #include "testcase.hh"
+#include "errata.hh"
 #include "x86/alloc_phys.hh"
+#include "x86/apic.hh"
 #include "x86/arch/cr.hh"
 #include "x86/arch/msr.hh"
 #include "x86/cpu.hh"
@@ -215,7 +218,7 @@ void test_rdtsc()
         vmcs_write(F::TSC_OFFSET, OFFSET);
         u64 before = rdtsc();
         expect_done(g.run(), "RDTSC without exiting runs to completion");
-        report(g_l2_out[0] >= before + OFFSET, "L2's TSC includes the offset (%#lx)", g_l2_out[0]);
+        report_value(g_l2_out[0] >= before + OFFSET, g_l2_out[0], "L2's TSC includes the offset");
     }
 }
 
@@ -274,7 +277,7 @@ void test_cr3()
         expect_exit(r, ExitReason::CR_ACCESS, "MOV from CR3 exits");
         report_eq((r.exit.qualification >> 4) & 3, 1, "qualification: access type MOV from CR");
         u64 reg = (r.exit.qualification >> 8) & 0xf;
-        report(reg < 16, "qualification names the destination GPR (%lu)", reg);
+        report_value(reg < 16, reg, "qualification names the destination GPR");
     }
     {
         Guest g(l2_write_cr3);
@@ -529,6 +532,150 @@ void test_timeout_safety_net()
     report(r.status == RunStatus::Timeout, "a spinning L2 is stopped and reported as a timeout (%s)", r.describe());
 }
 
+
+// ---- external-interrupt exiting -----------------------------------------------
+
+constexpr u8 TIMER_VECTOR = 0xec;
+// Iterations of l2_bounded_spin: long enough for a timer started just before
+// VM entry to fire inside it, short enough that an L2 that is never
+// interrupted still returns (and does not depend on the preemption timer).
+constexpr u64 SPIN_ITERATIONS = 200000;
+
+// Spins a bounded number of times, then returns (VMCALL GUEST_DONE).
+void l2_bounded_spin(u64 iterations)
+{
+    for (u64 i = 0; i < iterations; i++)
+        asm volatile("pause" ::: "memory");
+}
+
+// A guest with 'external-interrupt exiting' (and 'acknowledge interrupt on
+// exit' when ack and the CPU allows it) and guest RFLAGS.IF = if_flag.
+bool setup_ext_intr_guest(Guest& g, bool if_flag, bool ack)
+{
+    if (!g.ready())
+        return false;
+    constexpr u64 RFLAGS_IF = 1ull << 9;
+    return vmcs_set_bits(F::PIN_BASED_VM_EXEC_CONTROL, pin::EXT_INTR) &&
+           (!ack || vmcs_set_bits(F::VM_EXIT_CONTROLS, exit_ctl::ACK_INTR)) &&
+           vmcs_write(F::GUEST_RFLAGS, rflags::FIXED1 | (if_flag ? RFLAGS_IF : 0));
+}
+
+// The exit was an external interrupt and, with ack, carries the timer's
+// vector as a valid external-interrupt event (SDM 28.2.2); one line.
+bool ext_intr_exited(const RunResult& r, bool ack)
+{
+    u32 want = intr_info::VALID | (intr_info::TYPE_EXT_INTR << intr_info::TYPE_SHIFT) | TIMER_VECTOR;
+    return r.exited(ExitReason::EXTERNAL_INTERRUPT) && (!ack || r.exit.intr_info == want);
+}
+
+// Takes a still-pending timer interrupt out of the IRR: enters an L2 with
+// IF = 1 and 'acknowledge interrupt on exit', then EOI. Not a check.
+void drain_timer_interrupt()
+{
+    if (!apic_irr_has(TIMER_VECTOR))
+        return;
+    Guest g(l2_bounded_spin, SPIN_ITERATIONS);
+    if (setup_ext_intr_guest(g, true, true)) {
+        RunResult r = g.run();
+        if (!ext_intr_exited(r, true))
+            printf("drain: the pending timer interrupt did not exit (%s)\n", r.describe());
+    }
+    apic_write(apic_reg::EOI, 0);
+}
+
+// Checks one run that must end in an external-interrupt exit: exit reason 1
+// (known deviation erratum, or none), then with ack the interruption
+// information, and EOI. Falls back to drain_timer_interrupt when it did not
+// exit. Returns whether it exited.
+bool expect_ext_intr_exit(const RunResult& r, bool ack, const char* erratum, const char* what)
+{
+    char exp[96];
+    snformat(exp, sizeof(exp), "exit EXTERNAL_INTERRUPT%s", ack ? ", intr info 0x800000ec" : "");
+    char act[200];
+    snformat(act, sizeof(act), "%s, intr info %#x, vector %s in the IRR after the run", r.describe(), r.exit.intr_info,
+             apic_irr_has(TIMER_VECTOR) ? "still" : "not");
+    bool pass = ext_intr_exited(r, ack);
+    Diagnostic d{exp, act};
+    report_check(pass, &d, erratum ? known_deviation(erratum) : nullptr, "%s: VM exit external interrupt", what);
+    if (r.exited(ExitReason::EXTERNAL_INTERRUPT) && ack)
+        apic_write(apic_reg::EOI, 0);
+    drain_timer_interrupt();
+    return pass;
+}
+
+// External-interrupt exiting (SDM Vol. 3C 26.2, 25.6.1; interruption
+// information 28.2.2; 27.7.1 "acknowledge interrupt on exit"): a local-APIC
+// timer interrupt makes L2 exit with reason 1 whatever L2's RFLAGS.IF, both
+// when it is pending at VM entry and when it arrives while L2 runs. With
+// 'acknowledge interrupt on exit' the exit carries the vector (valid,
+// type 0) and the APIC moved it from IRR to ISR; without, the
+// interruption-information field is invalid and the interrupt stays
+// requested in the IRR. L2 spins a bounded number of iterations, so the run
+// ends even where the interrupt never exits.
+// Bochs 2.7 (erratum exit.ext-intr-if0): VMLAUNCH (cpu/vmx.cc) runs
+// VMenterLoadCheckGuestState, whose setEFlags(guest.rflags) calls
+// handleInterruptMaskChange (cpu/flag_ctrl_pro.cc) while in_vmx_guest is
+// still false, so BX_EVENT_PENDING_INTR/LAPIC_INTR are masked as for IF = 0
+// outside VMX; in_vmx_guest = true is set only after that.
+void test_ext_intr_exiting()
+{
+    VmxOn vmx;
+    if (!vmx.ok())
+        return;
+    bool ack_ok = vmx_caps().exit.allows(exit_ctl::ACK_INTR);
+    ApicTimer timer(TIMER_VECTOR);
+    {
+        Guest g(l2_bounded_spin, SPIN_ITERATIONS);
+        if (!setup_ext_intr_guest(g, true, ack_ok))
+            return;
+        if (!timer.make_pending())
+            return report_error("the APIC timer interrupt never became pending in the IRR");
+        u64 entry_rip = vmcs_read(F::GUEST_RIP);
+        RunResult r = g.run();
+        expect_ext_intr_exit(r, ack_ok, nullptr, "IF=1, interrupt pending at VM entry");
+        report_eq(r.exit.guest_rip, entry_rip, "IF=1, interrupt pending at VM entry: exit before the first L2 instruction");
+    }
+    if (ack_ok) {
+        Guest g(l2_bounded_spin, SPIN_ITERATIONS);
+        if (!setup_ext_intr_guest(g, true, false))
+            return;
+        if (!timer.make_pending())
+            return report_error("the APIC timer interrupt never became pending in the IRR");
+        RunResult r = g.run();
+        report(r.exited(ExitReason::EXTERNAL_INTERRUPT), "IF=1, no acknowledge on exit: VM exit external interrupt (%s)", r.describe());
+        report_eq(r.exit.intr_info & intr_info::VALID, 0, "IF=1, no acknowledge on exit: interruption information invalid");
+        report(apic_irr_has(TIMER_VECTOR), "IF=1, no acknowledge on exit: the interrupt is still requested in the IRR");
+        drain_timer_interrupt();
+        report(!apic_irr_has(TIMER_VECTOR), "acknowledge on exit takes the interrupt out of the IRR");
+    } else {
+        report_skip("VM-exit control 'acknowledge interrupt on exit' not allowed (IA32_VMX_EXIT_CTLS[47])", "IF=1, no acknowledge on exit");
+    }
+    {
+        Guest g(l2_bounded_spin, SPIN_ITERATIONS);
+        if (!setup_ext_intr_guest(g, false, ack_ok))
+            return;
+        if (!timer.make_pending())
+            return report_error("the APIC timer interrupt never became pending in the IRR");
+        RunResult r = g.run();
+        expect_ext_intr_exit(r, ack_ok, "exit.ext-intr-if0", "IF=0, interrupt pending at VM entry");
+    }
+    {
+        Guest g(l2_bounded_spin, SPIN_ITERATIONS);
+        if (!setup_ext_intr_guest(g, false, ack_ok))
+            return;
+        timer.start(20000);
+        RunResult r = g.run();
+        expect_ext_intr_exit(r, ack_ok, "exit.ext-intr-if0", "IF=0, interrupt arrives while L2 runs");
+    }
+}
+
+const char* needs_apic()
+{
+    if (const char* why = vmx_unavailable_reason())
+        return why;
+    return apic_unavailable_reason();
+}
+
 constexpr TestCase kCases[] = {
     {"vmcall", test_vmcall, vmx_unavailable_reason},
     {"cpuid", test_cpuid, vmx_unavailable_reason},
@@ -542,6 +689,7 @@ constexpr TestCase kCases[] = {
     {"exception_bitmap", test_exception_bitmap, vmx_unavailable_reason},
     {"preemption_timer", test_preemption_timer, vmx_unavailable_reason},
     {"timeout_safety_net", test_timeout_safety_net, vmx_unavailable_reason},
+    {"ext_intr_exiting", test_ext_intr_exiting, needs_apic},
 };
 
 } // namespace

@@ -116,3 +116,11 @@ inline unsigned cpu_maxphyaddr()
         return 36;
     return cpuid(0x80000008).eax & 0xff;
 }
+
+// Linear address width N reported by CPUID 0x80000008 EAX[15:8] (48 when absent).
+inline unsigned cpu_linear_width()
+{
+    if (cpuid(0x80000000).eax < 0x80000008)
+        return 48;
+    return (cpuid(0x80000008).eax >> 8) & 0xff;
+}

@@ -67,3 +67,17 @@ u64* pt_find_leaf(PhysAddr root, u64 addr, int* level_out)
     }
     return nullptr;
 }
+
+// Frees the table at level (4 = PML4 ... 1 = PT) and every table below it
+// (large leaves and the pages leaves point at are not freed).
+template <class Format>
+void pt_free_tables(PhysAddr table, int level)
+{
+    if (level > 1) {
+        u64* t = phys_to_ptr<u64>(table);
+        for (int i = 0; i < 512; i++)
+            if (Format::present(t[i]) && !Format::is_large_leaf(t[i], level))
+                pt_free_tables<Format>(PhysAddr(t[i] & PT_ADDR_MASK), level - 1);
+    }
+    free_page(table);
+}

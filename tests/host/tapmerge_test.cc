@@ -244,6 +244,25 @@ TEST(TapState, RoundTrips)
     EXPECT_FALSE(totals_from_string("next=1 bogus=2"));
 }
 
+TEST(TapRender, UnexpectedPassOfAnErratumIsNamedInTheClosingLines)
+{
+    Totals t;
+    const char* fixed = "ok 1 - urg-cs-rpl # TODO errata: Bochs <= 2.7 (SDM)\n"
+                        "not ok 2 - still # TODO errata: Bochs 2.7-3.0\n1..2\nEXIT: STATUS=0\n";
+    EXPECT_EQ(render_human(run("feat", fixed), false, t), "PASS feat (2 tests, 1 xfail, 1 xpass)\n");
+    ASSERT_EQ(t.xpassed.size(), 1u);
+    EXPECT_EQ(t.xpassed[0], "feat: urg-cs-rpl");
+    EXPECT_EQ(render_summary(t, false), "XFAIL: 1 known deviation (see errata)\n"
+                                        "XPASS: 1 - erratum no longer applies: feat: urg-cs-rpl\n"
+                                        "SUMMARY: 1 passed, 0 failed, 0 skipped\n");
+    auto back = totals_from_string(totals_to_string(t));
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->xpassed, t.xpassed);
+    EXPECT_NE(render_summary(*back, true).find("# XPASS: 1 - erratum no longer applies: feat: urg-cs-rpl\n"),
+              std::string::npos);
+    EXPECT_FALSE(totals_from_string("next=1 passed=0 failed=0 skipped=0 xfail=0 entries_failed=0\nbogus\n"));
+}
+
 TEST(TapYaml, Quotes)
 {
     EXPECT_EQ(yaml_quote("it's"), "'it''s'");

@@ -50,7 +50,9 @@ rt() {
     (($#)) && shift
     local start=$EPOCHREALTIME
     RC=0
-    (cd "$SCRATCH" && env NVMX_CFG="$SCRATCH/unittests.cfg" "${envs[@]}" \
+    # Not sharded by the CI job that runs these tests (CI_NODE_*: --shard).
+    (cd "$SCRATCH" && env -u CI_NODE_INDEX -u CI_NODE_TOTAL -u NVMX_SHARD_TIMES \
+        NVMX_CFG="$SCRATCH/unittests.cfg" "${envs[@]}" \
         "$ROOT/run_tests.sh" "$@" >"$SCRATCH/.out" 2>"$SCRATCH/.err") || RC=$?
     # shellcheck disable=SC2034 # read by the test scripts
     ELAPSED=$(awk -v s="$start" -v e="$EPOCHREALTIME" 'BEGIN { printf "%.2f", e - s }')

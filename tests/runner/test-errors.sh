@@ -48,7 +48,7 @@ rt ACCEL=tcg -- -j zero
 expect_rc 2 "-j with a bad value"
 rt ACCEL=hvf
 expect_rc 2 "bad ACCEL"
-expect_err "ACCEL must be kvm, tcg or bochs, not 'hvf'" "names the bad ACCEL"
+expect_err "ACCEL must be kvm, tcg, bochs or kvm-in-bochs, not 'hvf'" "names the bad ACCEL"
 rt ACCEL=tcg -- -h
 expect_rc 0 "-h"
 expect_out "Usage: ./run_tests.sh" "-h prints the usage"

@@ -45,7 +45,7 @@ expect_rc 1 "NVMX_REQUIRE_VMX=1: no VMX backend is a failure"
 expect_out "FAIL vmx1 (NVMX_REQUIRE_VMX=1 but no VMX backend ran it" "each VMX entry fails"
 expect_last_line "SUMMARY: 0 passed, 3 failed, 0 skipped" "counted as failures"
 rt QEMU="$fake_qemu" BOCHS_BIN=/nonexistent/bochs-bin NVMX_REQUIRE_VMX=1 -- -t
-expect_out "# NO VMX BACKEND: 3 entries" "-t: the closing line is a TAP comment"
+expect_err "NO VMX BACKEND: 3 entries" "-t: the closing line goes to stderr (the stream stays TAP)"
 expect_last_line "1..3" "-t: the plan ends the stream"
 rt NVMX_REQUIRE_VMX=yes
 expect_rc 2 "NVMX_REQUIRE_VMX must be 0 or 1"

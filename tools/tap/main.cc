@@ -10,6 +10,8 @@
 //   nvmx-tap summary --state FILE [--tap]
 //       Prints the plan (--tap), the XFAIL line and the SUMMARY line.
 //       Exit 0 when nothing failed, 1 otherwise.
+//   nvmx-tap merge [--junit OUT] [--junit-shard FILE]... SHARD.tap...
+//       Joins the shards of a run_tests.sh --shard run (tap/merge.hh).
 //
 // Usage errors exit 2.
 #include <cstdlib>
@@ -20,6 +22,7 @@
 #include <string>
 
 #include "tap/junit.hh"
+#include "tap/merge.hh"
 #include "tap/tapmerge.hh"
 
 namespace {
@@ -33,7 +36,8 @@ int usage(const std::string& msg)
               << "                --result ran|timeout|skip|error|interrupted [--reason TEXT]\n"
               << "                [--timeout S]\n"
               << "                [--backend TEXT] [--log PATH] [--duration S] [--junit-part FILE]\n"
-              << "       nvmx-tap summary --state FILE [--tap] [--junit-part FILE --junit OUT]\n";
+              << "       nvmx-tap summary --state FILE [--tap] [--junit-part FILE --junit OUT]\n"
+              << "       nvmx-tap merge [--junit OUT] [--junit-shard FILE]... SHARD.tap...\n";
     return 2;
 }
 
@@ -55,6 +59,8 @@ int main(int argc, char** argv)
     if (argc < 2)
         return usage("missing command");
     std::string cmd = argv[1];
+    if (cmd == "merge")
+        return merge_main(argc - 2, argv + 2);
     std::map<std::string, std::string> opt;
     bool tap = false, verbose = false;
     for (int i = 2; i < argc; i++) {

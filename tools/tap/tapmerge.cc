@@ -378,9 +378,27 @@ EntryReport evaluate(const EntryInfo& info, const KernelOutput& out)
             r.detail += ", " + std::to_string(n.skipped) + " skipped";
         if (n.xfail)
             r.detail += ", " + std::to_string(n.xfail) + " xfail";
+        int xpass = 0;
+        for (const Case& c : r.cases)
+            xpass += c.kind() == Kind::XPass;
+        if (xpass)
+            r.detail += ", " + std::to_string(xpass) + " xpass";
     }
     return r;
 }
+
+namespace {
+
+// One "xpass <entry: case>" line per unexpected pass, after the counters.
+std::string xpassed_lines(const Totals& t)
+{
+    std::string s;
+    for (const std::string& x : t.xpassed)
+        s += "xpass " + printable(x) + "\n";
+    return s;
+}
+
+} // namespace
 
 std::string totals_to_string(const Totals& t)
 {
@@ -388,14 +406,21 @@ std::string totals_to_string(const Totals& t)
            " failed=" + std::to_string(t.counts.failed) +
            " skipped=" + std::to_string(t.counts.skipped) +
            " xfail=" + std::to_string(t.counts.xfail) +
-           " entries_failed=" + std::to_string(t.entries_failed) + "\n";
+           " entries_failed=" + std::to_string(t.entries_failed) + "\n" + xpassed_lines(t);
 }
 
 std::optional<Totals> totals_from_string(std::string_view s)
 {
     Totals t;
     int seen = 0;
-    for (auto& kv : split_blanks(s)) {
+    auto lines = split_lines(s);
+    for (size_t i = 1; i < lines.size(); i++) {
+        if (starts_with(lines[i], "xpass "))
+            t.xpassed.push_back(lines[i].substr(6));
+        else if (!lines[i].empty())
+            return std::nullopt;
+    }
+    for (auto& kv : split_blanks(lines.empty() ? std::string_view{} : lines[0])) {
         size_t eq = kv.find('=');
         if (eq == std::string::npos)
             return std::nullopt;
@@ -422,6 +447,9 @@ namespace {
 void account(const EntryReport& r, Totals& t)
 {
     t.counts += r.counts;
+    for (const Case& c : r.cases)
+        if (c.kind() == Kind::XPass)
+            t.xpassed.push_back(unescape(c.desc));
     if (r.verdict == Verdict::Fail)
         t.entries_failed++;
 }
@@ -512,6 +540,18 @@ std::string render_summary(const Totals& t, bool tap)
     if (c.xfail)
         s += pre + "XFAIL: " + plural(c.xfail, "known deviation", "known deviations") +
              " (see errata)\n";
+    if (!t.xpassed.empty()) {
+        // A backend version that fixed an erratum: its check passes now.
+        const size_t shown = 3;
+        std::string names;
+        for (size_t i = 0; i < t.xpassed.size() && i < shown; i++)
+            names += (i ? "; " : "") + t.xpassed[i];
+        if (t.xpassed.size() > shown)
+            names += "; ...";
+        s += pre + "XPASS: " + std::to_string(t.xpassed.size()) +
+             (t.xpassed.size() == 1 ? " - erratum no longer applies: " : " - errata no longer apply: ") +
+             names + "\n";
+    }
     s += pre + "SUMMARY: " + std::to_string(c.passed) + " passed, " +
          std::to_string(c.failed) + " failed, " + std::to_string(c.skipped) + " skipped\n";
     if (tap)

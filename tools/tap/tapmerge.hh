@@ -94,6 +94,9 @@ struct Totals {
     int next = 1;        // next TAP number
     Counts counts;
     int entries_failed = 0;
+    // Unexpected passes of known deviations ("ok # TODO"): "entry: case",
+    // shown in the closing lines (an erratum that no longer applies).
+    std::vector<std::string> xpassed;
 };
 
 std::string totals_to_string(const Totals& t);
@@ -108,7 +111,8 @@ std::string render_human(const EntryReport& r, bool verbose, Totals& t);
 // render_human shows them under a failing case in verbose mode.
 std::vector<std::string> stack_comments(const std::vector<std::string>& comments);
 
-// Human: "XFAIL: ..." (only when there are known deviations), then
+// Human: "XFAIL: ..." (only when there are known deviations), "XPASS: N -
+// erratum no longer applies: ..." (only when a known deviation passed), then
 // "SUMMARY: N passed, M failed, K skipped" last. TAP: the same lines as
 // comments ("# SUMMARY: ..."), then the plan "1..N" last.
 std::string render_summary(const Totals& t, bool tap);

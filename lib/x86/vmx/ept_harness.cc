@@ -9,7 +9,7 @@ void l2_access(u64 mailbox)
     switch (m->op) {
     case L2Op::Read: m->value = *reinterpret_cast<volatile u64*>(m->addr); break;
     case L2Op::Write: *reinterpret_cast<volatile u64*>(m->addr) = m->value; break;
-    case L2Op::Fetch: reinterpret_cast<void (*)()>(m->addr)(); break;
+    case L2Op::Fetch: m->value = reinterpret_cast<u64 (*)()>(m->addr)(); break;
     }
 }
 
@@ -29,6 +29,14 @@ GuestPhysAddr map_test_page(Ept& ept, PhysAddr backing, u64 perms, int level, Ep
     if (ept.map(EPT_TEST_GPA, base, perms, level, mt) != WalkStatus::Ok)
         return GuestPhysAddr(0);
     return EPT_TEST_GPA + (backing - base);
+}
+
+void plant_fetch_stub(u8* at, u32 value)
+{
+    at[0] = X86_MOV_EAX_IMM32;
+    for (int i = 0; i < 4; i++)
+        at[1 + i] = static_cast<u8>(value >> (8 * i));
+    at[5] = X86_RET;
 }
 
 const char* l2_op_name(L2Op op)
@@ -57,6 +65,25 @@ const char* ept_unavailable_reason()
     if (!(c.ept_vpid & ept_cap::WALK_4))
         return "4-level EPT walks not supported (IA32_VMX_EPT_VPID_CAP[6])";
     return nullptr;
+}
+
+const char* ept_ad_unavailable_reason()
+{
+    if (const char* why = ept_unavailable_reason())
+        return why;
+    return vmx_caps().ept_has(ept_cap::AD) ? nullptr : "EPT accessed/dirty flags not supported (IA32_VMX_EPT_VPID_CAP[21])";
+}
+
+bool ept_invalidate(Eptp eptp, const char* what)
+{
+    InveptCall c = invept_checked(InveptType::SingleContext, eptp);
+    if (!c.supported)
+        c = invept_checked(InveptType::Global, eptp);
+    if (c.supported && !c.result.ok()) {
+        report_error("%s: INVEPT failed: %s", what, vmx_result_str(c.result));
+        return false;
+    }
+    return true;
 }
 
 void l2_access_loop(u64 mailbox)

@@ -6,6 +6,7 @@
 #include "types.hh"
 #include "x86/addr.hh"
 #include "x86/vmx/ept.hh"
+#include "x86/vmx/ept_qual.hh"
 #include "x86/vmx/guest.hh"
 
 // Guest-physical window for test mappings: above any RAM the kernels use,
@@ -18,15 +19,21 @@ enum class L2Op : u64 { Read = 1, Write = 2, Fetch = 4 };
 struct L2Mailbox {
     L2Op op;
     u64 addr;   // linear (= guest-physical) address to access
-    u64 value;  // written for Write, read back for Read
+    u64 value;  // written for Write, read back for Read, RAX returned by Fetch
 };
 
 // L2 body: performs mailbox->op at mailbox->addr (a fetch calls the address,
-// which must hold a RET), then returns.
+// which must hold a RET; what RAX holds at the return lands in
+// mailbox->value), then returns.
 void l2_access(u64 mailbox);
 
 // Byte at which fetch tests place RET in their backing page.
 constexpr u8 X86_RET = 0xc3;
+constexpr u8 X86_MOV_EAX_IMM32 = 0xb8;
+
+// Writes `mov eax, value; ret` (6 bytes) at at: a fetch by l2_access then
+// returns value in mailbox->value, proof that L2 executed the bytes there.
+void plant_fetch_stub(u8* at, u32 value);
 
 // An L2 guest with EPT enabled. Requires VMX operation (VmxOn).
 class EptGuest {
@@ -54,6 +61,12 @@ private:
 [[nodiscard]] GuestPhysAddr map_test_page(Ept& ept, PhysAddr backing, u64 perms, int level,
                                           EptMemType mt = EptMemType::WB);
 
+// The ept_qual.hh access kind of an L2Op (for ept_expect()).
+constexpr EptAccess ept_access_of(L2Op op)
+{
+    return op == L2Op::Write ? EptAccess::Write : op == L2Op::Fetch ? EptAccess::Fetch : EptAccess::Read;
+}
+
 // Name of an access for case names ("read", "write", "fetch").
 const char* l2_op_name(L2Op op);
 
@@ -62,6 +75,13 @@ const char* ept_perm_name(u64 perms);
 
 // nullptr when EPT cases can run, else why not (for TestCase::unmet_requirement).
 const char* ept_unavailable_reason();
+// The same, also requiring EPT accessed/dirty flags (IA32_VMX_EPT_VPID_CAP[21]).
+const char* ept_ad_unavailable_reason();
+
+// Drops the guest-physical mappings cached for eptp after an EPT change
+// (SDM Vol. 3C 29.4.3.1): single-context INVEPT, else all-context. False
+// after reporting an ERROR under what when INVEPT failed.
+[[nodiscard]] bool ept_invalidate(Eptp eptp, const char* what);
 
 // rax value of the VMCALL with which l2_access_loop ends each step.
 constexpr u64 L2_STEP = 0x4e564d5853544550ull;

@@ -55,3 +55,16 @@ bool expect_vmx(VmxResult got, VmxResult want, Here fmt, const Args&... args)
     Diagnostic d{vmx_result_str(want), vmx_result_str(got)};
     return report_check(got == want, &d, nullptr, fmt, args...);
 }
+
+// After an entry of g failed on guest state (exit 33 with bit 31), asks the
+// CPU whether the VMCS stayed clear (SDM 27.8: a failed entry does not
+// change the launch state): VMLAUNCH again must fail the same way; a
+// launched VMCS would make it VMfailValid(4) (VMLAUNCH with non-clear VMCS).
+// The guest state is still broken, so the check never enters L2.
+template <class... Args>
+bool expect_still_clear(Guest& g, Here fmt, const Args&... args)
+{
+    RunResult again = g.launched() ? RunResult{RunStatus::VmFail, VmxResult::fail_invalid(), {}} : g.run();
+    Diagnostic d{"VMLAUNCH fails again with exit 33 (VMCS clear)", g.launched() ? "the harness already marked the VMCS launched" : again.describe()};
+    return report_check(again.invalid_guest_state(), &d, nullptr, fmt, args...);
+}

@@ -34,12 +34,13 @@ VmxResult outcome(u8 cf, u8 zf)
                  : "cc", "memory");                                                                \
     return outcome(cf, zf)
 
-// An instruction without operands (VMXOFF, VMLAUNCH, VMRESUME, VMCALL).
-#define VMX_OP_NONE(insn)                                                                          \
+// An instruction without operands (VMXOFF, VMLAUNCH, VMRESUME, VMCALL); the
+// optional arguments are extra clobbered registers.
+#define VMX_OP_NONE(insn, ...)                                                                     \
     u8 cf = 0, zf = 0;                                                                             \
     fixup_arm();                                                                                   \
     asm volatile("1: " insn "\n2:\n\t" NVMX_EX_TABLE_ENTRY "setc %0\n\tsetz %1"                  \
-                 : "=q"(cf), "=q"(zf)::"cc", "memory");                                            \
+                 : "=q"(cf), "=q"(zf)::"cc", "memory" __VA_OPT__(, ) __VA_ARGS__);                 \
     return outcome(cf, zf)
 
 } // namespace
@@ -137,11 +138,13 @@ VmxResult invept(u64 type, u64 eptp)
     return outcome(cf, zf);
 }
 
-VmxResult invvpid(u64 type, u16 vpid, u64 linear)
+VmxResult invvpid(u64 type, u16 vpid, u64 linear) { return invvpid_desc(type, vpid, linear); }
+
+VmxResult invvpid_desc(u64 type, u64 vpid_qword, u64 linear)
 {
     struct {
         u64 vpid, linear;
-    } desc = {vpid, linear};
+    } desc = {vpid_qword, linear};
     u8 cf = 0, zf = 0;
     fixup_arm();
     asm volatile("1: invvpid %2, %3\n2:\n\t" NVMX_EX_TABLE_ENTRY "setc %0\n\tsetz %1"
@@ -166,4 +169,6 @@ VmxResult vmfunc(u32 leaf, u32 index)
     return outcome(cf, zf);
 }
 
-VmxResult vmcall_root() { VMX_OP_NONE("vmcall"); }
+// KVM takes an L1 VMCALL as a hypercall even in VMX root and writes its
+// status to RAX (errata vmcall.root-kvm-hypercall).
+VmxResult vmcall_root() { VMX_OP_NONE("vmcall", "rax"); }

@@ -54,6 +54,9 @@ enum class InveptType : u64 { SingleContext = 1, Global = 2 };
 enum class InvvpidType : u64 { IndividualAddress = 0, SingleContext = 1, AllContext = 2, SingleContextNonGlobal = 3 };
 VmxResult invept(u64 type, u64 eptp);
 VmxResult invvpid(u64 type, u16 vpid, u64 linear);
+// INVVPID with the descriptor's first qword (VPID in 15:0, reserved 63:16)
+// given whole, for tests of the reserved bits.
+VmxResult invvpid_desc(u64 type, u64 vpid_qword, u64 linear);
 // VMLAUNCH/VMRESUME executed directly, with no guest to return from: only
 // for tests that expect them to fail (the engine in entry.hh runs guests).
 VmxResult vmlaunch_expect_fail();

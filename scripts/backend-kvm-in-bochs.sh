@@ -1,0 +1,487 @@
+# shellcheck shell=bash
+# backend-kvm-in-bochs.sh: the kvm-in-bochs backend. Bochs plays the VMX
+# hardware for a Debian Linux (L1) that loads kvm_intel nested=1 and runs the
+# entries one after the other under qemu-system-x86_64 -accel kvm inside it, so
+# the kernels test Linux KVM's nested VMX. One L1 boot per run (per Bochs CPU
+# model); see docs/kvm-in-bochs.md. Sourced by run_tests.sh.
+#
+#   kib_usable           0 when the backend can run here; else KIB_STATE says why
+#   kib_prepare          fetch the packages, build the base initramfs (dies on
+#                        failure: status 2, logs kept)
+#   kib_launch I...      runs the entries I... as one background job that writes
+#                        $RUNTMP/<i>.result, <i>.done and $LOGDIR/<entry>.log
+#                        like scripts/runner-exec.sh
+#
+# Knobs (environment): KIB_CACHE (image cache, default build/kvm-in-bochs),
+# KIB_LINUX_PKG (kernel package), KIB_IPS (Bochs ips, 100000000), KIB_MEM (L1
+# MiB, 1024), KIB_HANG_S (L1 silent on console and heartbeat this long: stop
+# Bochs, default 180), KIB_BOOT_QUIET_S (no console output while booting, 600),
+# KIB_BOOT_MAX_S (L1 init not reached, 1800), KIB_MAX_BOOTS (boots per CPU model
+# when an entry hangs L1, 3).
+
+# shellcheck source=scripts/kvm-in-bochs/image.sh
+source "$NVMX_ROOT/scripts/kvm-in-bochs/image.sh"
+
+: "${KIB_IPS:=100000000}"
+: "${KIB_MEM:=1024}"
+: "${KIB_HANG_S:=180}"
+: "${KIB_BOOT_QUIET_S:=600}"
+: "${KIB_BOOT_MAX_S:=1800}"
+: "${KIB_MAX_BOOTS:=3}"
+: "${KIB_POLL_S:=1}"
+KIB_STATE=""
+KIB_MARK='@@KIB@@'
+
+# kib_usable: Bochs, QEMU and the Debian tools to fetch and pack are there.
+kib_usable() {
+	if [[ -z $KIB_STATE ]]; then
+		local t pkg missing=""
+		if ! bochs_usable; then
+			KIB_STATE="kvm-in-bochs needs Bochs: $BOCHS_STATE"
+		elif ! qemu_usable; then
+			KIB_STATE="kvm-in-bochs needs the host's QEMU: $QEMU_STATE"
+		else
+			while read -r t pkg; do
+				command -v "$t" >/dev/null 2>&1 || missing+=" $t ($pkg)"
+			done <<-EOF
+				apt-get apt
+				apt-cache apt
+				dpkg-deb dpkg
+				ldd libc-bin
+				gzip gzip
+				sha256sum coreutils
+			EOF
+			if [[ -n $missing ]]; then
+				KIB_STATE="kvm-in-bochs: missing host tools:$missing"
+			else
+				KIB_STATE=ok
+			fi
+		fi
+	fi
+	[[ $KIB_STATE == ok ]]
+}
+
+# kib_label I: backend label of an entry.
+kib_cpu_of() { bochs_cpu_of "$1"; }
+
+# kib_prepare: packages + base initramfs, in the foreground. The build log is
+# $LOGDIR/kvm-in-bochs/image.log.
+kib_prepare() {
+	KIB_LOGDIR=$LOGDIR/kvm-in-bochs
+	mkdir -p "$KIB_LOGDIR" "$KIB_CACHE"
+	KIB_IMAGE_LOG=$KIB_LOGDIR/image.log
+	kib_log "kvm-in-bochs image ($(date -u '+%Y-%m-%d %H:%M:%S UTC')), cache $(display_path "$KIB_CACHE")"
+	local err=$KIB_LOGDIR/.prepare.err
+	if ! { kib_fetch && kib_base; } 2>"$err"; then
+		kib_log "error: $(cat "$err")"
+		nvmx_die "ACCEL=kvm-in-bochs: $(tr '\n' ' ' <"$err")(log: $(display_path "$KIB_IMAGE_LOG"))"
+	fi
+	rm -f "$err"
+}
+
+# _kib_q WORD: WORD single-quoted for ash.
+_kib_q() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
+
+# kib_launch I...: one background job for all kvm-in-bochs entries.
+kib_launch() {
+	(($#)) || return 0
+	kib_prepare
+	(
+		set +e
+		_kib_job "$@"
+	) &
+	JOB_PIDS+=($!)
+}
+
+# _kib_job I...: the batch per Bochs CPU model, in cfg order of the models'
+# first entries; every entry ends with a .result and a .done file.
+_kib_job() {
+	local i cpu
+	local -a models=()
+	local -A seen=()
+	for i in "$@"; do
+		if [[ ! -r $(kernel_path "$i") ]]; then
+			_kib_entry_log "$i" "$(kib_cpu_of "$i")"
+			_kib_result "$i" error 0 "kernel $(display_path "$(kernel_path "$i")") not found (run make)"
+			continue
+		fi
+		cpu=$(kib_cpu_of "$i")
+		[[ -n ${seen[$cpu]:-} ]] || models+=("$cpu")
+		seen[$cpu]+=" $i"
+	done
+	for cpu in "${models[@]}"; do
+		# shellcheck disable=SC2086 # the list is blank-separated indices
+		(_kib_model "$cpu" ${seen[$cpu]}) ||
+			printf '%s: kvm-in-bochs: internal error (status %s) for cpu=%s\n' "$PROG" "$?" "$cpu" >&2
+		for i in ${seen[$cpu]}; do
+			[[ -e $RUNTMP/$i.done ]] && continue
+			_kib_result "$i" error 0 "runner error in the kvm-in-bochs backend (see $(display_path "$KIB_LOGDIR"))"
+		done
+	done
+}
+
+# _kib_result I RESULT DURATION [REASON]: the entry's result + done files.
+_kib_result() {
+	local i=$1
+	{
+		printf 'result=%s\nduration=%s\n' "$2" "$3"
+		[[ -n ${4:-} ]] && printf 'reason=%s\n' "$4"
+	} >"$RUNTMP/$i.result.tmp"
+	mv -f "$RUNTMP/$i.result.tmp" "$RUNTMP/$i.result"
+	: >"$RUNTMP/$i.done"
+}
+
+# _kib_model CPU I...: boots L1 on CPU as often as needed (an entry that stops
+# L1 costs a boot) and runs the entries.
+_kib_model() {
+	local cpu=$1
+	shift
+	local -a ents=("$@")
+	local from=0 boot=0
+	while ((from < ${#ents[@]})); do
+		boot=$((boot + 1))
+		KIB_NEXT=${#ents[@]}
+		_kib_boot "$cpu" "$boot" "$from" "${ents[@]}"
+		from=$KIB_NEXT
+		if ((from < ${#ents[@]})) && ((boot >= KIB_MAX_BOOTS || KIB_NO_RETRY)); then
+			local p reason
+			reason="not reached: $KIB_STOP_WHY; see $(display_path "$KIB_LOGDIR")"
+			for ((p = from; p < ${#ents[@]}; p++)); do
+				_kib_entry_log "${ents[p]}" "$cpu"
+				printf '# %s\n' "$reason" >>"$LOGDIR/${E_NAME[ents[p]]}.log"
+				[[ -n $KIB_FAIL_TEXT ]] && printf '%s\n' "$KIB_FAIL_TEXT" >>"$LOGDIR/${E_NAME[ents[p]]}.log"
+				_kib_result "${ents[p]}" error 0 "$reason"
+			done
+			return 0
+		fi
+	done
+}
+
+# _kib_plan FILE I...: the ash script of run_entry lines; sets KIB_KERNELS
+# (unique kernel files, kernel n is /run/k/n/<its file name> in L1: argv[0]
+# names the kernel).
+_kib_plan() {
+	local plan=$1
+	shift
+	local i p=0 k kernel tmo cpu args w
+	local -A knum=()
+	KIB_KERNELS=()
+	: >"$plan"
+	for i in "$@"; do
+		kernel=$(kernel_path "$i")
+		if [[ -z ${knum[$kernel]:-} ]]; then
+			knum[$kernel]=${#KIB_KERNELS[@]}
+			KIB_KERNELS+=("$kernel")
+		fi
+		k=${knum[$kernel]}
+		tmo=$(entry_timeout "$i")
+		((tmo == 0)) && tmo=999999
+		cpu=host
+		in_list vmx "${E_REQ[i]}" && cpu=host,+vmx
+		args=$(_kib_args "$i")
+		local -a extra=()
+		[[ -n ${E_QEMU[i]} ]] && IFS=$'\x1f' read -r -a extra <<<"${E_QEMU[i]}"
+		{
+			printf 'run_entry %s %s %s %s %s %s %s %s' "$p" "$(_kib_q "${E_NAME[i]}")" \
+				"$tmo" "${E_MEM[i]}" "${E_SMP[i]}" "$(_kib_q "/run/k/$k/$(basename "$kernel")")" \
+				"$(_kib_q "$args")" "$cpu"
+			for w in "${extra[@]}"; do printf ' %s' "$(_kib_q "$w")"; done
+			printf '\n'
+		} >>"$plan"
+		p=$((p + 1))
+	done
+}
+
+_kib_args() { printf '%s\n' "--tap --backend=kvm-in-bochs${E_ARGS[$1]:+ ${E_ARGS[$1]}}"; }
+
+# _kib_boot CPU BOOT FROM I...: one L1 boot running entries FROM.. of I...
+# Sets KIB_NEXT (first entry not finished), KIB_STOP_WHY, KIB_NO_RETRY,
+# KIB_FAIL_TEXT.
+_kib_boot() {
+	local cpu=$1 boot=$2 from=$3
+	shift 3
+	local -a ents=("$@")
+	local dir tag console hb blog plan pid netns start rc
+	KIB_NO_RETRY=0 KIB_FAIL_TEXT="" KIB_STOP_WHY="L1 stopped"
+	tag=$cpu-boot$boot
+	dir=$RUNTMP/kib-$tag
+	mkdir -p "$dir"
+	console=$KIB_LOGDIR/$tag.console.log
+	hb=$dir/heartbeat
+	blog=$KIB_LOGDIR/$tag.bochs.log
+	plan=$dir/plan
+	: >"$console"
+	: >"$hb"
+	: >"$blog"
+	_kib_plan "$plan" "${ents[@]}"
+	KIB_FROM=$from
+	if ! kib_iso "$plan" "${KIB_KERNELS[@]}" 2>>"$KIB_IMAGE_LOG"; then
+		KIB_NEXT=$from KIB_NO_RETRY=1 KIB_STOP_WHY="the L1 ISO could not be built (see $(display_path "$KIB_IMAGE_LOG"))"
+		return 0
+	fi
+	cp "$plan" "$KIB_LOGDIR/$tag.plan"
+	ln -s "$(realpath "$KIB_ISO")" "$dir/boot.iso"
+	ln -s "$(realpath "$console")" "$dir/serial"
+	# The facts of this Bochs binary (display library, debugger) for the rc.
+	if declare -F _bochs_probe >/dev/null; then _bochs_probe || true; fi
+	_bochs_write_rc "$dir" 1 "$KIB_MEM" "$cpu"
+	sed -i -E "/^cpu:/{s/, ips=[0-9]+//; s/ignore_bad_msrs=0/ignore_bad_msrs=1, ips=$KIB_IPS/}" "$dir/bochsrc"
+	printf 'com2: enabled=1, mode=file, dev=%s\n' "$hb" >>"$dir/bochsrc"
+	local -a wrap=() rcargs=()
+	if grep -q '^display_library: rfb' "$dir/bochsrc"; then
+		netns=$(_bochs_netns) || {
+			KIB_NEXT=$from KIB_NO_RETRY=1 KIB_STOP_WHY="no network namespace for Bochs' VNC port"
+			return 0
+		}
+		wrap=(unshare "$netns")
+	fi
+	[[ -e $dir/cmds ]] && rcargs=(-rc cmds)
+	printf '%s: kvm-in-bochs: booting L1 (Linux %s, Bochs cpu=%s, boot %s, %s entries); Linux + kvm_intel take 2-12 min\n' \
+		"$PROG" "$KIB_LINUX_VER" "$cpu" "$boot" "$((${#ents[@]} - from))" >&2
+	{
+		printf '%s %s: Bochs %s started (cpu=%s ips=%s memory=%s MiB, entries %s..%s, ISO %s)\n' \
+			"$(date -u +%H:%M:%S)" "$tag" "$BOCHS_BIN" "$cpu" "$KIB_IPS" "$KIB_MEM" "$from" \
+			"$((${#ents[@]} - 1))" "$(display_path "$KIB_ISO")"
+	} >>"$KIB_LOGDIR/run.log"
+	start=$EPOCHREALTIME
+	# Linux reads APERF/MPERF (0xe7/0xe8, absent in Bochs) all the time: those
+	# "Unknown register" lines are dropped from the Bochs log.
+	(cd "$dir" && exec "${wrap[@]}" "$BOCHS_BIN" -q -f bochsrc "${rcargs[@]}") \
+		</dev/null > >(grep -av --line-buffered 'RDMSR: Unknown register 0xe[78]$' >>"$blog") 2>&1 &
+	pid=$!
+	# shellcheck disable=SC2064 # expand $pid now
+	trap "kill $pid 2>/dev/null; exit 143" TERM
+	_kib_watch "$pid" "$console" "$hb" "$blog" "$start" "$cpu" "$tag" "$from" "${ents[@]}"
+	rc=0
+	wait "$pid" 2>/dev/null || rc=$?
+	trap - TERM
+	printf '%s %s: Bochs ended (status %s) after %s s: %s\n' "$(date -u +%H:%M:%S)" "$tag" "$rc" \
+		"$(elapsed_s "$start" "$EPOCHREALTIME")" "$KIB_STOP_WHY" >>"$KIB_LOGDIR/run.log"
+}
+
+# _kib_markers FILE: the marker lines of the console, text from the marker on.
+_kib_markers() {
+	grep -a "$KIB_MARK " "$1" | tr -d '\r' | sed "s/^.*$KIB_MARK //"
+}
+
+# _kib_watch PID CONSOLE HB BOCHSLOG START CPU TAG FROM I...: follows the
+# console, finishes entries as their end markers arrive, stops Bochs when L1
+# hangs (the watchdog). Sets KIB_NEXT, KIB_STOP_WHY, KIB_NO_RETRY.
+_kib_watch() {
+	local pid=$1 console=$2 hb=$3 blog=$4 start=$5 cpu=$6 tag=$7 from=$8
+	shift 8
+	local -a ents=("$@")
+	local nseen=0 size hsize last_size=-1 last_h=-1 t_con=$SECONDS t_any=$SECONDS
+	local phase=boot cur=-1 cur_t0=0 cur_s=0 cur_b0=0 line word now stop="" n m eidx t_start=$SECONDS
+	local boot_s="" kvm_s=""
+	local -a markers
+	KIB_NEXT=$from
+	KIB_PARAMS=""
+	local alive=1
+	while :; do
+		# Once Bochs has ended, one more pass reads the last markers.
+		kill -0 "$pid" 2>/dev/null || alive=0
+		((alive)) && sleep "$KIB_POLL_S"
+		now=$SECONDS
+		size=$(stat -c %s "$console" 2>/dev/null || echo 0)
+		hsize=$(stat -c %s "$hb" 2>/dev/null || echo 0)
+		if [[ $size != "$last_size" ]]; then
+			t_con=$now t_any=$now
+		elif [[ $hsize != "$last_h" ]]; then
+			t_any=$now
+		fi
+		last_h=$hsize
+		if [[ $size != "$last_size" ]]; then
+			last_size=$size
+			mapfile -t markers < <(_kib_markers "$console")
+			n=${#markers[@]}
+			for ((m = nseen; m < n; m++)); do
+				line=${markers[m]}
+				word=${line%% *}
+				case $word in
+					init)
+						phase=init
+						boot_s=$(elapsed_s "$start" "$EPOCHREALTIME")
+						printf '%s %s: L1 init after %s s (%s)\n' "$(date -u +%H:%M:%S)" "$tag" "$boot_s" "$line" \
+							>>"$KIB_LOGDIR/run.log"
+						;;
+					ready)
+						kvm_s=$(elapsed_s "$start" "$EPOCHREALTIME")
+						KIB_PARAMS=$(_kib_section "$console" kvm-params "" | tr '\n' ' ')
+						printf '%s %s: kvm_intel loaded after %s s: %s\n' "$(date -u +%H:%M:%S)" "$tag" "$kvm_s" \
+							"$KIB_PARAMS" >>"$KIB_LOGDIR/run.log"
+						;;
+					fail)
+						stop="fail"
+						KIB_NO_RETRY=1
+						KIB_STOP_WHY="L1: ${line#fail }"
+						KIB_FAIL_TEXT=$(printf 'L1 kernel messages (dmesg):\n'; _kib_section "$console" dmesg boot)
+						;;
+					begin)
+						read -r _ cur _ <<<"$line"
+						# Entries before FROM ran in an earlier boot.
+						((cur < from)) && cur=-1
+						cur_t0=$EPOCHREALTIME cur_s=$SECONDS
+						cur_b0=$(stat -c %s "$blog")
+						;;
+					end)
+						read -r _ eidx _ <<<"$line"
+						if [[ $eidx == "$cur" ]]; then
+							_kib_finish "${ents[cur]}" "$cpu" "$tag" "$console" "$blog" "$cur" "$cur_t0" \
+								"$cur_b0" "$line" "" "$boot_s" "$kvm_s"
+							KIB_NEXT=$((cur + 1))
+							cur=-1
+						fi
+						;;
+				esac
+			done
+			nseen=$n
+			if grep -aq 'Kernel panic - not syncing' "$console"; then
+				stop=panic
+				KIB_STOP_WHY="L1 Linux panicked: $(grep -a 'Kernel panic - not syncing' "$console" | head -n1 | tr -d '\r')"
+			fi
+		fi
+		[[ -n $stop ]] && break
+		((alive)) || break
+		if [[ $phase == boot ]]; then
+			if ((now - t_con >= KIB_BOOT_QUIET_S)); then
+				stop="watchdog: L1 printed nothing for $KIB_BOOT_QUIET_S s while booting"
+			elif ((now - t_start >= KIB_BOOT_MAX_S)); then
+				stop="watchdog: L1 init not reached after $KIB_BOOT_MAX_S s"
+			fi
+			[[ -n $stop ]] && KIB_NO_RETRY=1
+		elif ((now - t_any >= KIB_HANG_S)); then
+			stop="watchdog: L1 stopped (no console output, no heartbeat for $KIB_HANG_S s)"
+		elif ((cur >= 0)); then
+			local tmo limit
+			tmo=$(entry_timeout "${ents[cur]}")
+			limit=$((tmo * 5 + 120))
+			if ((tmo > 0 && now - cur_s >= limit)); then
+				stop="watchdog: entry still running after $limit s (its in-L1 timeout is ${tmo} s)"
+			fi
+		fi
+		if [[ -n $stop ]]; then
+			KIB_STOP_WHY=$stop
+			break
+		fi
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		# Give a powering-off L1 a moment, then stop Bochs.
+		if [[ $stop == fail ]]; then sleep 5; fi
+		kill -TERM "$pid" 2>/dev/null
+		sleep 2
+		kill -KILL "$pid" 2>/dev/null
+		printf '%s %s: Bochs stopped: %s\n' "$(date -u +%H:%M:%S)" "$tag" "$KIB_STOP_WHY" \
+			>>"$KIB_LOGDIR/run.log"
+	elif [[ -z $stop && $phase != boot ]]; then
+		KIB_STOP_WHY="L1 powered off"
+	elif [[ -z $stop ]]; then
+		KIB_STOP_WHY="Bochs ended before L1 init ran (see $(display_path "$blog"))"
+		KIB_NO_RETRY=1
+	fi
+	if ((cur >= 0)); then
+		_kib_finish "${ents[cur]}" "$cpu" "$tag" "$console" "$blog" "$cur" "$cur_t0" "$cur_b0" "" \
+			"$KIB_STOP_WHY" "$boot_s" "$kvm_s"
+		KIB_NEXT=$((cur + 1))
+	elif [[ -z $stop && $KIB_NEXT -lt ${#ents[@]} && $phase != boot ]]; then
+		# L1 powered off without running them (a bug in the plan or init).
+		KIB_NO_RETRY=1
+		KIB_STOP_WHY="L1 powered off before running them"
+	fi
+}
+
+# _kib_section CONSOLE WHAT IDX: the console lines between the markers
+# "WHAT-begin IDX" and "WHAT-end IDX" (WHAT=serial: "begin IDX" and
+# "qemu-stderr-begin IDX"; a missing end marker: to the end).
+_kib_section() {
+	local b e
+	if [[ $2 == serial ]]; then
+		b="$KIB_MARK begin $3" e="$KIB_MARK qemu-stderr-begin $3"
+	else
+		b="$KIB_MARK $2-begin${3:+ $3}" e="$KIB_MARK $2-end${3:+ $3}"
+	fi
+	awk -v b="$b" -v e="$e" '
+		function at(s, m,   k, c) {
+			k = index(s, m)
+			if (!k) return 0
+			c = substr(s, k + length(m), 1)
+			return (c == "" || c == " ") ? k : 0
+		}
+		{ sub(/\r+$/, "") }
+		!on { if (at($0, b)) on = 1; next }
+		{ k = at($0, e); if (k) { if (k > 1) print substr($0, 1, k - 1); exit } print }
+	' "$1"
+}
+
+# _kib_entry_log I CPU: the header of logs/<entry>.log (as runner-exec.sh).
+_kib_entry_log() {
+	local i=$1 cpu=$2 tmo
+	tmo=$(entry_timeout "$i")
+	{
+		printf '# nvmx-tests run_tests.sh: entry %s (%s:%s)\n' "${E_NAME[i]}" "$CFG_SHOWN" "${E_LINE[i]}"
+		printf '# date: %s\n' "$(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+		printf '# backend: %s\n' "$(backend_label "$i")"
+		printf '# kernel: %s\n' "$(display_path "$(kernel_path "$i")")"
+		printf '# kernel args: %s\n' "$(_kib_args "$i")"
+		printf '# timeout: %ss, smp: %s, memory: %s MiB\n' "$tmo" "${E_SMP[i]}" "${E_MEM[i]}"
+		printf '# L1: Linux %s (Debian), kvm_intel nested=1, in Bochs %s cpu=%s ips=%s memory=%s MiB\n' \
+			"${KIB_LINUX_VER:-?}" "$BOCHS_BIN" "$cpu" "$KIB_IPS" "$KIB_MEM"
+		printf '# command (in L1): timeout -s KILL %s qemu-system-x86_64 -nodefaults -accel kvm ... (see %s)\n' \
+			"$tmo" "scripts/kvm-in-bochs/init.sh"
+	} >"$LOGDIR/${E_NAME[i]}.log"
+}
+
+# _kib_finish I CPU TAG CONSOLE BOCHSLOG P T0 BOCHS_OFF0 END_MARKER STOPPED
+# BOOT_S KVM_S: logs/<entry>.log and the result of plan entry P (= entry I).
+# END_MARKER empty: L1 stopped during the entry (STOPPED says why).
+_kib_finish() {
+	local i=$1 cpu=$2 tag=$3 console=$4 blog=$5 p=$6 t0=$7 b0=$8 endm=$9 stopped=${10}
+	local boot_s=${11} kvm_s=${12}
+	local log=$LOGDIR/${E_NAME[i]}.log serial status="" l1s="" result=ran dur err
+	dur=$(elapsed_s "$t0" "$EPOCHREALTIME")
+	serial=$(_kib_section "$console" serial "$p")
+	if [[ -n $endm ]]; then
+		status=$(sed -n 's/.* status=\([0-9]*\).*/\1/p' <<<"$endm")
+		l1s=$(sed -n 's/.* l1_seconds=\([0-9.]*\).*/\1/p' <<<"$endm")
+		[[ $status == 137 ]] && result=timeout
+	else
+		[[ $stopped == watchdog* ]] && result=timeout
+	fi
+	_kib_entry_log "$i" "$cpu"
+	{
+		printf '# kvm_intel: %s\n' "${KIB_PARAMS:-(parameters not read)}"
+		printf '# L1 boot %s: Linux init after %s s, kvm_intel loaded after %s s (see %s)\n' "$tag" \
+			"${boot_s:-?}" "${kvm_s:-?}" "$(display_path "$console")"
+		printf '%s\n' "$SERIAL_BEGIN"
+		[[ -n $serial ]] && printf '%s\n' "$serial"
+		printf '%s\n' "$SERIAL_END"
+		if [[ -n $endm ]]; then
+			printf '# backend status: %s (%s), %s s (%s s in L1)\n' "$status" "$result" "$dur" "$l1s"
+		else
+			printf '# backend status: none (%s), %s s: %s\n' "$result" "$dur" "$stopped"
+		fi
+		printf '==== backend output ====\n'
+		printf -- '-- L1 console: %s\n' "$(_kib_markers "$console" | grep -E "^begin $p( |$)")"
+		printf -- '-- QEMU stderr in L1:\n'
+		_kib_section "$console" qemu-stderr "$p"
+		printf -- '-- L1 kernel messages during the entry (dmesg):\n'
+		_kib_section "$console" dmesg "$p"
+		printf -- '-- L1 console: %s\n' "${endm:-(no end marker: $stopped)}"
+		printf -- '-- kvm_intel parameters: %s\n' "${KIB_PARAMS:-(not read)}"
+		printf -- '-- Bochs log during the entry (%s):\n' "$(display_path "$blog")"
+		# Unknown-MSR reads (DEBUGCTL at every vCPU load) counted, not listed.
+		tail -c +"$((b0 + 1))" "$blog" | grep -av 'MSR: Unknown register' | head -n 100
+		tail -c +"$((b0 + 1))" "$blog" | grep -a 'MSR: Unknown register' |
+			sed 's/^[0-9]*e\[CPU0 *\] //' | sort | uniq -c | sed 's/^ */(lines omitted) /'
+		if ! grep -q '^EXIT: STATUS=' <<<"$serial"; then
+			err=$(_kib_section "$console" qemu-stderr "$p" | grep -v '^$' | head -n1)
+			if [[ -n $endm && $status != 137 ]]; then
+				printf 'BACKEND-ERROR: QEMU in L1 exited with status %s%s\n' "$status" "${err:+: $err}"
+			elif [[ -z $endm && $stopped != watchdog* ]]; then
+				printf 'BACKEND-ERROR: %s\n' "$stopped"
+			fi
+		fi
+	} >>"$log"
+	stacks_symbolize "$log" "$(kernel_path "$i" | sed 's/\.flat$/.elf/')"
+	_kib_result "$i" "$result" "$dur"
+}

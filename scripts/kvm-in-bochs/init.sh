@@ -1,0 +1,96 @@
+#!/bin/busybox sh
+# shellcheck shell=dash
+# /init of the kvm-in-bochs L1 Linux (busybox ash; see docs/kvm-in-bochs.md).
+# Loads kvm_intel nested=1, runs every entry of /run/plan under QEMU/KVM one
+# after the other, each under its own timeout, and frames everything on the
+# console (ttyS0) with "@@KIB@@ <what>" lines that scripts/backend-kvm-in-bochs.sh
+# splits on the host. Writes a heartbeat to ttyS1 while L1 is alive. Ends by
+# writing "Shutdown" to Bochs' port 0x8900. Assumes the initramfs layout of
+# scripts/kvm-in-bochs/image.sh.
+
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t tmpfs tmpfs /tmp
+
+mark() { printf '@@KIB@@ %s\n' "$*"; }
+uptime_s() { cut -d' ' -f1 /proc/uptime; }
+
+# Ends Bochs: "Shutdown" to port 0x8900, one byte per write. Never returns
+# (if init exited, the kernel would panic and reboot into GRUB).
+power_off() {
+	mark "poweroff uptime=$(uptime_s)"
+	for c in S h u t d o w n; do
+		printf %s "$c" | dd of=/dev/port bs=1 seek=35072 count=1 conv=notrunc 2>/dev/null
+	done
+	while :; do sleep 3600; done
+}
+
+# fail TEXT: reports why L1 cannot run entries, with the kernel's last lines.
+fail() {
+	mark "fail $*"
+	mark "dmesg-begin boot"
+	dmesg | tail -n 40
+	mark "dmesg-end boot"
+	power_off
+}
+
+mark "init uptime=$(uptime_s) kernel=$(uname -r) cmdline=$(cat /proc/cmdline)"
+# L1 alive <=> ttyS1 grows; the host watchdog stops Bochs when it doesn't.
+(while :; do printf . >/dev/ttyS1; sleep 2; done) &
+# Kernel messages go to dmesg (shown per entry), not between the frames.
+echo 1 >/proc/sys/kernel/printk
+dmesg -c >/dev/null
+
+mark "kvm-load-begin uptime=$(uptime_s)"
+for m in irqbypass kvm; do
+	insmod "/lib/kvm/$m.ko" || fail "insmod $m.ko failed (status $?)"
+done
+insmod /lib/kvm/kvm-intel.ko nested=1 || fail "kvm_intel did not load (insmod kvm-intel.ko nested=1: status $?)"
+[ -c /dev/kvm ] || fail "kvm_intel loaded but /dev/kvm is missing"
+mark "kvm-load-end uptime=$(uptime_s)"
+mark "dmesg-begin kvm"
+dmesg -c
+mark "dmesg-end kvm"
+mark "kvm-params-begin"
+for p in /sys/module/kvm_intel/parameters/*; do
+	printf '%s=%s\n' "${p##*/}" "$(cat "$p")"
+done
+mark "kvm-params-end"
+case $(cat /sys/module/kvm_intel/parameters/nested) in
+Y | 1) ;;
+*) fail "kvm_intel loaded with nested=$(cat /sys/module/kvm_intel/parameters/nested), not Y" ;;
+esac
+
+# run_entry IDX NAME TIMEOUT MEM SMP KERNEL ARGS CPU [QEMU-OPTION...]: one
+# entry; its serial output goes straight to the console. Entries before
+# $kib_from (kernel command line) ran in an earlier boot.
+run_entry() {
+	idx=$1 name=$2 tmo=$3 mem=$4 smp=$5 kernel=$6 args=$7 cpu=$8
+	shift 8
+	[ "$idx" -lt "${kib_from:-0}" ] && return 0
+	dmesg -c >/dev/null
+	mark "begin $idx $name uptime=$(uptime_s)"
+	t0=$(uptime_s)
+	timeout -s KILL "$tmo" /qemu/qemu-system-x86_64 -L /qemu/fw -nodefaults \
+		-display none -no-reboot -accel kvm -cpu "$cpu" -m "$mem" -smp "$smp" \
+		-device isa-debug-exit,iobase=0xf4,iosize=4 -serial stdio \
+		-kernel "$kernel" -append "$args" "$@" </dev/null 2>/tmp/qemu.err
+	rc=$?
+	t1=$(uptime_s)
+	mark "qemu-stderr-begin $idx"
+	cat /tmp/qemu.err
+	mark "qemu-stderr-end $idx"
+	mark "dmesg-begin $idx"
+	dmesg -c
+	mark "dmesg-end $idx"
+	mark "end $idx status=$rc l1_seconds=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')"
+}
+
+mark "ready uptime=$(uptime_s)"
+# shellcheck source=/dev/null # written per run by backend-kvm-in-bochs.sh
+. /run/plan
+mark "done uptime=$(uptime_s)"
+power_off

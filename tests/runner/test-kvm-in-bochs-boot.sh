@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# kvm-in-bochs backend, real boot (minutes; run by `make check-kvm`, not by
+# `make check`): Linux in Bochs runs fixture kernels under QEMU/KVM; a kernel
+# that hangs in L1 becomes a timeout and the rest still runs; a missing
+# kernel file is an error of that entry; a second run reuses the image
+# (stopped at once by the boot watchdog: its entries are "not reached").
+# shellcheck source=tests/runner/lib.sh
+source "$(dirname "$0")/lib.sh"
+
+if ! bochs_ok; then
+    ok "# SKIP Bochs backend not usable here"
+    done_testing
+    exit 0
+fi
+
+cfg_write <<'CFG'
+[pass]
+file = @FIX@/pass.flat
+[hang]
+file = @FIX@/hang.flat
+timeout = 5
+[vmx_after]
+file = @FIX@/pass.flat
+requires = vmx
+[nokernel]
+file = @FIX@/nosuch.flat
+CFG
+
+rt ACCEL=kvm-in-bochs -- -t
+expect_rc 1 "the hang fails the run"
+expect_out "ok 1 - pass: " "a kernel passes under KVM in L1 (${ELAPSED}s)"
+expect_out "not ok 3 - hang: timeout after 5s" "a kernel that hangs in L1: timeout of its entry"
+expect_out "ok 4 - vmx_after: " "the entry after the hang still runs"
+expect_out "not ok 6 - nokernel: kernel" "a missing kernel file: error of that entry"
+expect_last_line "SUMMARY: 3 passed, 3 failed, 0 skipped" "summary"
+expect_file_has "$SCRATCH/logs/pass.log" "nested=Y" "log shows kvm_intel nested=Y"
+expect_file_has "$SCRATCH/logs/vmx_after.log" "# kernel args: --tap --backend=kvm-in-bochs" "kernel gets --backend=kvm-in-bochs"
+expect_file_has "$SCRATCH/logs/hang.log" "status=137" "the in-L1 timeout killed QEMU"
+expect_file_has "$SCRATCH/logs/kvm-in-bochs/run.log" "kvm_intel loaded after" "boot times logged"
+expect_file_has "$SCRATCH/logs/kvm-in-bochs/image.log" "image: ISO" "image build logged"
+
+rt ACCEL=kvm-in-bochs KIB_BOOT_MAX_S=1 -- pass vmx_after
+expect_rc 1 "boot watchdog: entries fail"
+expect_out "FAIL pass (not reached: watchdog: L1 init not reached after 1 s" "entries that never ran: not reached"
+expect_file_has "$SCRATCH/logs/kvm-in-bochs/image.log" "image: base initramfs reused" "second run: initramfs not rebuilt"
+if grep -q 'image: base initramfs built' "$SCRATCH/logs/kvm-in-bochs/image.log"; then
+    not_ok "second run builds nothing" "$(cat "$SCRATCH/logs/kvm-in-bochs/image.log")"
+else
+    ok "second run builds nothing"
+fi
+
+done_testing

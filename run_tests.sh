@@ -20,6 +20,8 @@ source "$NVMX_ROOT/scripts/runner-exec.sh"
 source "$NVMX_ROOT/scripts/stacks.sh"
 # shellcheck source=scripts/progress.sh
 source "$NVMX_ROOT/scripts/progress.sh"
+# shellcheck source=scripts/runner-logdir.sh
+source "$NVMX_ROOT/scripts/runner-logdir.sh"
 # shellcheck source=scripts/runner-shard.sh
 source "$NVMX_ROOT/scripts/runner-shard.sh"
 # shellcheck source=scripts/backend-kvm-in-bochs.sh
@@ -27,62 +29,114 @@ source "$NVMX_ROOT/scripts/backend-kvm-in-bochs.sh"
 
 usage() {
     cat <<USAGE
-Usage: ./run_tests.sh [-h] [-v] [-a] [-g GROUP[,GROUP]] [-j N] [-t] [-l] [TEST...]
+Usage: ./run_tests.sh [OPTION...] [TEST...] [-- CASE...]
 
 Runs the entries of x86/unittests.cfg (TEST: entry names, '*' and '?'
-wildcards allowed; none = every entry not in group 'nodefault').
+wildcards allowed; none = every entry not in group 'nodefault', which are
+listed as SKIP).
 
-  -h        show this help
-  -v        verbose: every test case, the backend and log of each entry
-  -a        also run entries in group 'nodefault'
-  -g GROUP  only entries in GROUP (repeat or comma-separate for several)
-  -j N      run N entries in parallel (output stays in cfg order)
-  -t        print one TAP13 stream for the whole run
-  -l        list the selected entries and their backend instead of running
-  --junit FILE  also write a JUnit XML report to FILE (one testcase per
-            TAP line; see docs/junit.md)
-  --shard I/N  run only shard I of N (1-based; deterministic, cost-balanced;
-            GitLab's CI_NODE_INDEX/CI_NODE_TOTAL when not given). Join the
-            shards' -t outputs with 'build/host/nvmx-tap merge' (README)
-  --coverage DIR  coverage build (./configure --enable-coverage): turn the
-            counters the kernels send into DIR/index.html and
-            DIR/coverage.info (lcov; see docs/coverage.md)
+  -h, --help          show this help
+  -v, --verbose       every test case, the backend and log of each entry
+  -a, --all           also run entries in group 'nodefault'
+  -g, --group GROUP   only entries in GROUP (repeat or comma-separate for
+                      several), including its 'nodefault' entries
+  -j, --parallel N    run N entries in parallel (output stays in cfg order)
+  -t, --tap13         print one TAP13 stream for the whole run; the closing
+                      lines (SUMMARY, XFAIL) are TAP comments before the plan
+  -l, --list          print the selected entry names, one a line (with -v:
+                      and the backend or skip reason of each)
+  --junit FILE        also write a JUnit XML report to FILE (one testcase per
+                      TAP line; see docs/junit.md)
+  --shard I/N         run only shard I of N (1-based; deterministic,
+                      cost-balanced; GitLab's CI_NODE_INDEX/CI_NODE_TOTAL when
+                      not given). Join the shards' -t outputs with
+                      'build/host/nvmx-tap merge' (README)
+  --coverage DIR      coverage build (./configure --enable-coverage): turn the
+                      counters the kernels send into DIR/index.html and
+                      DIR/coverage.info (lcov; see docs/coverage.md)
+
+One test case: ENTRY:CASE (e.g. ept_access:access_4k), or CASE... after
+'--' for every TEST named before it (./run_tests.sh ept_access -- access_4k
+'access_2m_*' -access_2m_x). The cases replace the entry's own case
+selection (test_args / -append); the kernel's selector rules apply
+(wildcards, -NAME excludes; an unknown name is an error).
 
 Environment:
   ACCEL      kvm, tcg, bochs or kvm-in-bochs (default: KVM where it works,
              else TCG; requires=vmx entries: KVM with nested VMX, else
              Bochs). kvm-in-bochs: QEMU/KVM inside a Linux booted once in
-             Bochs (minutes; docs/kvm-in-bochs.md)
+             Bochs (minutes; docs/kvm-in-bochs.md). A backend named here that
+             cannot run is an error (exit 2)
   QEMU       qemu-system-x86_64 to use
   BOCHS_BIN  Bochs binary (default: bochs-bin; see scripts/backend-bochs.sh)
   BOCHS_CPU  Bochs CPU model when the entry sets no bochs_cpu
-             (default: corei7_skylake_x)
-  TIMEOUT    per-entry timeout in seconds for every entry (0: none)
+             (default: corei7_skylake_x; must be a VMX+EPT model this Bochs
+             knows)
+  TIMEOUT    per-entry timeout for every entry: 90, 90s, 2m, 1h (0: none;
+             the cfg's 'timeout' takes the same values)
   NVMX_CFG   test list to read (default: x86/unittests.cfg)
-  NVMX_PROGRESS  0: no live progress line, 1: always (default: only
-             when stdout is a terminal and -t is not given)
+  NVMX_REQUIRE_VMX  1: entries that need VMX but find no VMX backend fail
+             (default: they are skipped and the closing lines say so)
+  NVMX_PROGRESS  0: no live progress line, 1: always, on stderr (default:
+             only when stdout and stderr are a terminal and -t is not given)
   NVMX_LOGDIR  log directory (default: logs; the previous run's goes to
-             <dir>.old)
+             <dir>.old). Only a directory made by run_tests.sh (marker file
+             .nvmx-logdir) is ever moved or deleted. A run locks it
+             (<dir>.lock): a second run of the same directory waits
+             (NVMX_LOCK_WAIT=0: fails instead)
   NVMX_SHARD_TIMES  measured times balancing --shard: an earlier run's TAP
              report, its log directory, or "NAME SECONDS" lines
 
 Logs: logs/<entry>.log. Exit status: 0 all passed (skips and known
-deviations allowed), 1 something failed, 2 usage or configuration error.
+deviations allowed), 1 something failed, 2 usage or configuration error,
+130/143 interrupted (logs of the running entries are kept, marked
+"interrupted").
 USAGE
 }
 
 VERBOSE=0 ALL=0 JOBS=1 TAP=0 LIST=0 GROUPS_SEL="" JUNIT=""
 COVERAGE_DIR=""
 PATTERNS=()
+CASE_ARGS=()
+declare -A PATTERN_CASES=()
 RUNTMP=""
 JOB_PIDS=()
+LAUNCHED=()
+ORIG_ARGS=("$@")
+
+# set_jobs N: -j / --parallel.
+set_jobs() {
+    [[ $1 =~ ^[1-9][0-9]*$ ]] || nvmx_die "-j needs a positive number, got '$1'"
+    JOBS=$1
+}
+
+# add_test WORD: a TEST argument: an entry name or pattern, or ENTRY:CASE.
+add_test() {
+    local w=$1 p c
+    [[ -n $w ]] || nvmx_die "empty test name (see ./run_tests.sh -l for the names)"
+    if [[ $w == *:* ]]; then
+        p=${w%%:*} c=${w#*:}
+        [[ -n $p && -n $c ]] || nvmx_die "'$w': expected ENTRY:CASE"
+        check_case_word "$c"
+        PATTERN_CASES[$p]+="${PATTERN_CASES[$p]:+ }$c"
+        in_list "$p" "${PATTERNS[*]}" || PATTERNS+=("$p")
+    else
+        PATTERNS+=("$w")
+    fi
+}
+
+# check_case_word WORD: one case selector for the kernel command line.
+check_case_word() {
+    [[ -n $1 && $1 != *[[:space:][:cntrl:]]* ]] ||
+        nvmx_die "bad case selector '$1' (one word without blanks)"
+}
 
 parse_options() {
     local opt consumed
     while (($#)); do
         if [[ $1 == -- ]]; then
             shift
-            PATTERNS+=("$@")
+            CASE_ARGS+=("$@")
             break
         fi
         case $1 in
@@ -98,6 +152,19 @@ parse_options() {
             --coverage)
                 [[ -n ${2:-} ]] || nvmx_die "option --coverage needs a directory (see -h)"
                 COVERAGE_DIR=$2; shift 2; continue ;;
+            --help) usage; exit 0 ;;
+            --verbose) VERBOSE=1; shift; continue ;;
+            --all) ALL=1; shift; continue ;;
+            --tap13) TAP=1; shift; continue ;;
+            --list) LIST=1; shift; continue ;;
+            --group=?*) GROUPS_SEL+=" ${1#--group=}"; GROUPS_SEL=${GROUPS_SEL//,/ }; shift; continue ;;
+            --group)
+                [[ -n ${2:-} ]] || nvmx_die "option --group needs a group name (see -h)"
+                GROUPS_SEL+=" ${2//,/ }"; shift 2; continue ;;
+            --parallel=*) set_jobs "${1#--parallel=}"; shift; continue ;;
+            --parallel)
+                [[ -n ${2:-} ]] || nvmx_die "option --parallel needs a number (see -h)"
+                set_jobs "$2"; shift 2; continue ;;
         esac
         [[ $1 == --?* ]] && nvmx_die "unknown option '$1' (see ./run_tests.sh -h)"
         OPTIND=1
@@ -107,10 +174,7 @@ parse_options() {
                 v) VERBOSE=1 ;;
                 a) ALL=1 ;;
                 g) GROUPS_SEL+=" ${OPTARG//,/ }" ;;
-                j)
-                    [[ $OPTARG =~ ^[1-9][0-9]*$ ]] || nvmx_die "-j needs a positive number, got '$OPTARG'"
-                    JOBS=$OPTARG
-                    ;;
+                j) set_jobs "$OPTARG" ;;
                 t) TAP=1 ;;
                 l) LIST=1 ;;
                 :) nvmx_die "option -$OPTARG needs a value (see -h)" ;;
@@ -124,16 +188,55 @@ parse_options() {
         consumed=$((OPTIND - 1))
         if ((consumed > 0)) && [[ ${!consumed} == -- ]]; then
             shift "$consumed"
-            PATTERNS+=("$@")
+            CASE_ARGS+=("$@")
             break
         fi
         shift "$consumed"
         if (($#)) && ((consumed == 0)); then
-            PATTERNS+=("$1")
+            add_test "$1"
             shift
         fi
     done
     GROUPS_SEL=${GROUPS_SEL# }
+    local c
+    for c in "${CASE_ARGS[@]}"; do
+        check_case_word "$c"
+    done
+    if ((${#CASE_ARGS[@]})) && ((${#PATTERNS[@]} == 0)); then
+        nvmx_die "cases after '--' need the TEST they belong to before it" \
+            "(e.g. ./run_tests.sh ept_access -- access_4k)"
+    fi
+}
+
+# drop_nodefault_skips: the SKIP lines of a default run for 'nodefault'
+# entries (kvm-unit-tests' habit) are for people: a TAP stream (-t) or a
+# shard (--shard) leaves them out, so that the merged shards equal the
+# unsharded TAP run.
+drop_nodefault_skips() {
+    local i
+    local -a kept=()
+    ((TAP || SHARD_N > 0)) || return 0
+    for i in "${SELECTED[@]}"; do
+        [[ -n ${E_NODEFAULT_SKIP[i]:-} ]] || kept+=("$i")
+    done
+    SELECTED=("${kept[@]}")
+}
+
+# apply_case_args: the cases named on the command line (ENTRY:CASE, or after
+# --) replace the case selection of the entries they name.
+apply_case_args() {
+    local i p sel
+    for i in "${SELECTED[@]}"; do
+        sel=""
+        for p in "${!PATTERN_CASES[@]}"; do
+            # shellcheck disable=SC2053 # p is a glob pattern on purpose
+            [[ ${E_NAME[i]} == $p ]] && sel+=" ${PATTERN_CASES[$p]}"
+        done
+        ((${#CASE_ARGS[@]})) && sel+=" ${CASE_ARGS[*]}"
+        sel=${sel# }
+        [[ -n $sel ]] && E_ARGS[i]=$sel
+    done
+    return 0
 }
 
 # coverage_report: scripts/coverage.sh over the logs of the entries that ran.
@@ -147,6 +250,20 @@ coverage_report() {
     "$NVMX_ROOT/scripts/coverage.sh" -q -o "$COVERAGE_DIR" "${logs[@]}"
 }
 
+# duration_s TEXT: the timeout grammar of TIMEOUT and the cfg's 'timeout'
+# (90, 90s, 2m, 1h; 0: none) in seconds; fails on anything else.
+duration_s() {
+    local n unit
+    [[ $1 =~ ^([0-9]+)([smh]?)$ ]] || return 1
+    n=$((10#${BASH_REMATCH[1]})) unit=${BASH_REMATCH[2]}
+    ((n <= 100000)) || return 1
+    case $unit in
+        m) n=$((n * 60)) ;;
+        h) n=$((n * 3600)) ;;
+    esac
+    printf '%s\n' "$n"
+}
+
 check_env() {
     case ${ACCEL:-} in
         "" | kvm | tcg | bochs | kvm-in-bochs) ;;
@@ -155,9 +272,13 @@ check_env() {
     if [[ -n $COVERAGE_DIR ]] && ! grep -qx 'COVERAGE := yes' "$NVMX_ROOT/config.mak" 2>/dev/null; then
         nvmx_die "--coverage needs a coverage build: ./configure --enable-coverage && make"
     fi
-    if [[ -n ${TIMEOUT:-} ]] && ! [[ $TIMEOUT =~ ^[0-9]+$ ]]; then
-        nvmx_die "TIMEOUT must be a number of seconds, not '$TIMEOUT'"
+    if [[ -n ${TIMEOUT:-} ]] && ! TIMEOUT_S=$(duration_s "$TIMEOUT"); then
+        nvmx_die "TIMEOUT must be a duration like 90, 90s, 2m or 1h (0: none), not '$TIMEOUT'"
     fi
+    case ${NVMX_REQUIRE_VMX:-0} in
+        0 | 1) ;;
+        *) nvmx_die "NVMX_REQUIRE_VMX must be 0 or 1, not '$NVMX_REQUIRE_VMX'" ;;
+    esac
     if [[ ${ACCEL:-} == bochs ]] && ! bochs_usable; then
         nvmx_die "ACCEL=bochs: $BOCHS_STATE"
     fi
@@ -170,11 +291,23 @@ check_env() {
 
 resolve_all() {
     local i
-    R_BACKEND=() R_SKIP=()
+    R_BACKEND=() R_SKIP=() R_NOVMX=() R_LABEL=()
+    if [[ ${ACCEL:-} == kvm ]] && ! probe_kvm kvm; then
+        nvmx_die "ACCEL=kvm: KVM cannot run a kernel here ($(kvm_problem))"
+    fi
     for i in "${SELECTED[@]}"; do
+        if [[ -n ${E_NODEFAULT_SKIP[i]:-} ]]; then
+            R_BACKEND[i]="" R_NOVMX[i]=""
+            R_SKIP[i]="group nodefault: runs only by name, with -a or with -g GROUP"
+            continue
+        fi
         resolve_backend "$i"
         if [[ ${R_BACKEND[i]} == qemu-* ]] && ! qemu_usable; then
             nvmx_die "entry ${E_NAME[i]}: $QEMU_STATE"
+        fi
+        R_LABEL[i]=""
+        if [[ -n ${R_BACKEND[i]} ]]; then
+            R_LABEL[i]=$(backend_label "$i")
         fi
     done
 }
@@ -182,7 +315,10 @@ resolve_all() {
 list_entries() {
     local i
     for i in "${SELECTED[@]}"; do
-        if [[ -n ${R_SKIP[i]} ]]; then
+        [[ -n ${E_NODEFAULT_SKIP[i]:-} ]] && continue
+        if ((!VERBOSE)); then
+            printf '%s\n' "${E_NAME[i]}"
+        elif [[ -n ${R_SKIP[i]} ]]; then
             printf '%s\tSKIP (%s)\n' "${E_NAME[i]}" "${R_SKIP[i]}"
         else
             printf '%s\t%s\n' "${E_NAME[i]}" "$(backend_label "$i")"
@@ -190,43 +326,95 @@ list_entries() {
     done
 }
 
-rotate_logs() {
-    local old=$LOGDIR.old
-    if [[ -d $LOGDIR ]]; then
-        rm -rf "$old"
-        mv "$LOGDIR" "$old"
-    fi
-    mkdir -p "$LOGDIR"
-}
-
-# kill_tree PID: TERM to PID and all its descendants (children first).
+# descendants PID: PID and all its descendants, children first.
 # shellcheck disable=SC2317 # called from the EXIT trap
-kill_tree() {
+descendants() {
     local child
     for child in $(pgrep -P "$1" 2>/dev/null); do
-        kill_tree "$child"
+        descendants "$child"
     done
-    kill -TERM "$1" 2>/dev/null || true
+    printf '%s\n' "$1"
 }
 
+# alive PID: PID exists and is no zombie (an orphan's zombie may never be
+# reaped in a container whose init does not reap).
 # shellcheck disable=SC2317 # called from the EXIT trap
-cleanup() {
-    local pid
-    for pid in "${JOB_PIDS[@]}"; do
-        kill -0 "$pid" 2>/dev/null && kill_tree "$pid"
+alive() {
+    local stat
+    { read -r stat </proc/"$1"/stat; } 2>/dev/null || return 1
+    stat=${stat##*) }
+    [[ ${stat%% *} != Z ]]
+}
+
+# stop_jobs: stops the running jobs and everything they started: TERM once
+# to each process of their process groups (run_all starts each job in its
+# own, so that orphans of a killed parent are found too) and their
+# descendants (timeout(1) makes its own group); KILL to what is left after
+# 2.5 s (a backend whose own trap failed).
+# shellcheck disable=SC2317 # called from the EXIT trap
+stop_jobs() {
+    local pid n
+    local -A sent=()
+    local -a pids live
+    for ((n = 0; n < 40; n++)); do
+        pids=() live=()
+        for pid in "${JOB_PIDS[@]}"; do
+            mapfile -t -O "${#pids[@]}" pids < <(pgrep -g "$pid" 2>/dev/null; descendants "$pid")
+        done
+        for pid in "${pids[@]}"; do
+            alive "$pid" && live+=("$pid")
+        done
+        ((${#live[@]})) || return 0
+        for pid in "${live[@]}"; do
+            if ((n >= 25)); then
+                kill -KILL "$pid" 2>/dev/null || true
+            elif [[ -z ${sent[$pid]:-} ]]; then
+                sent[$pid]=1
+                kill -TERM "$pid" 2>/dev/null || true
+            fi
+        done
+        sleep 0.1
     done
-    [[ -n $RUNTMP && -d $RUNTMP ]] && rm -rf "$RUNTMP"
     return 0
 }
 
-# report_entry I: prints the entry (human or TAP) through nvmx-tap.
+# cleanup: stops the entries still running, keeps what they captured in
+# their logs (marked interrupted), removes the run's temporary directory.
+# shellcheck disable=SC2317 # called from the EXIT trap
+cleanup() {
+    local pid i
+    local -a kept=()
+    set +e
+    trap '' INT TERM
+    stop_jobs
+    for pid in "${JOB_PIDS[@]}"; do
+        wait "$pid" 2>/dev/null || true
+    done
+    if [[ -n $RUNTMP && -d $RUNTMP ]]; then
+        for i in "${LAUNCHED[@]}"; do
+            [[ -e $RUNTMP/$i.done ]] && continue
+            entry_interrupted "$i" && kept+=("$LOGDIR_SHOWN/${E_NAME[i]}.log")
+        done
+        ((${#kept[@]})) && nvmx_warn "interrupted; kept the partial logs of the running entries: ${kept[*]}"
+        rm -rf "$RUNTMP"
+    fi
+    return 0
+}
+
+# report_entry I: prints the entry (human or TAP) through nvmx-tap. No
+# command substitution here or elsewhere in run_all's loop: bash 5.2 may run
+# a signal's trap in the middle of parsing one and then fail with "trap: line
+# 2: unexpected EOF while looking for matching `)'" (exit 2, not 130/143).
 report_entry() {
-    local i=$1 result reason="" duration="" line
+    local i=$1 result reason="" duration="" line tmo=${E_TIMEOUT[$1]}
+    [[ -n ${TIMEOUT:-} ]] && tmo=$TIMEOUT_S
     local -a cmd=("$NVMX_HOST_BIN/nvmx-tap" entry --state "$RUNTMP/state" --name "${E_NAME[i]}")
     ((TAP)) && cmd+=(--tap)
     ((VERBOSE)) && cmd+=(--verbose)
     [[ -n $JUNIT ]] && cmd+=(--junit-part "$RUNTMP/junit.part")
-    if [[ -n ${R_SKIP[i]} ]]; then
+    if [[ -n ${R_NOVMX[i]:-} && ${NVMX_REQUIRE_VMX:-0} == 1 ]]; then
+        cmd+=(--result error --reason "NVMX_REQUIRE_VMX=1 but no VMX backend ran it (${R_SKIP[i]})")
+    elif [[ -n ${R_SKIP[i]} ]]; then
         cmd+=(--result skip --reason "${R_SKIP[i]}")
     else
         while IFS= read -r line; do
@@ -236,8 +424,8 @@ report_entry() {
                 duration=*) duration=${line#duration=} ;;
             esac
         done <"$RUNTMP/$i.result"
-        cmd+=(--result "$result" --timeout "$(entry_timeout "$i")"
-            --backend "$(backend_label "$i")" --log "$(display_path "$LOGDIR")/${E_NAME[i]}.log"
+        cmd+=(--result "$result" --timeout "$tmo"
+            --backend "${R_LABEL[i]}" --log "$LOGDIR_SHOWN/${E_NAME[i]}.log"
             --duration "$duration")
         [[ -n $reason ]] && cmd+=(--reason "$reason")
     fi
@@ -246,6 +434,7 @@ report_entry() {
 
 run_all() {
     local n=${#SELECTED[@]} next_print=0 next_launch=0 done_count=0 launched=0 i
+    local -a dones
     # kvm-in-bochs entries: one batch, one L1 boot (scripts/backend-kvm-in-bochs.sh).
     local -a kib=()
     for i in "${SELECTED[@]}"; do
@@ -257,8 +446,12 @@ run_all() {
             i=${SELECTED[next_launch]}
             next_launch=$((next_launch + 1))
             [[ -n ${R_SKIP[i]} || ${R_BACKEND[i]} == kvm-in-bochs ]] && continue
-            run_job "$i" &
+            # Own process group (set -m) for each job: see stop_jobs.
+            set -m
+            run_job "$i" {LOCK_FD}>&- &
             JOB_PIDS+=($!)
+            set +m
+            LAUNCHED+=("$i")
             launched=$((launched + 1))
         done
         i=${SELECTED[next_print]}
@@ -270,10 +463,35 @@ run_all() {
         fi
         progress_show "$((next_print + 1))" "$n" "${E_NAME[i]}" "$((launched - done_count))"
         sleep 0.05
-        done_count=$(find "$RUNTMP" -maxdepth 1 -name '*.done' | wc -l)
+        # A glob, not $(find ...): no command substitution in the loop where a
+        # signal usually lands (bash 5.2 can run a trap in the middle of
+        # parsing one: "trap: line 2: unexpected EOF while looking for `)'").
+        dones=("$RUNTMP"/*.done)
+        done_count=${#dones[@]}
+        [[ -e ${dones[0]} ]] || done_count=0
     done
     progress_clear
     wait
+}
+
+# no_vmx_note: the closing line when entries that need VMX found no VMX
+# backend (TAP: a comment). Prints nothing when every such entry ran.
+no_vmx_note() {
+    local i n=0 why=""
+    for i in "${SELECTED[@]}"; do
+        [[ -n ${R_NOVMX[i]:-} ]] || continue
+        n=$((n + 1))
+        why=${R_NOVMX[i]}
+    done
+    ((n)) || return 0
+    local text="NO VMX BACKEND: $n entries that need VMX did not run ($why)"
+    if [[ ${NVMX_REQUIRE_VMX:-0} == 1 ]]; then
+        text+="; NVMX_REQUIRE_VMX=1: counted as failures"
+    else
+        text+="; nothing VMX was tested (NVMX_REQUIRE_VMX=1 makes this a failure)"
+    fi
+    # TAP: on stderr, so that the stream is exactly TAP and shards merge.
+    if ((TAP)); then printf '%s\n' "$text" >&2; else printf '%s\n' "$text"; fi
 }
 
 main() {
@@ -283,26 +501,39 @@ main() {
     [[ $cfg == /* ]] || cfg=$PWD/$cfg
     CFG_SHOWN=$(display_path "$cfg")
     CFG_DIR=$(dirname "$cfg")
-    LOGDIR=${NVMX_LOGDIR:-logs}
+    LOGDIR=${NVMX_LOGDIR-logs}
     cfg_load "$CFG_SHOWN"
     cfg_select "$ALL" "$GROUPS_SEL" "${PATTERNS[@]}"
     shard_from_env
+    drop_nodefault_skips
     shard_select
+    apply_case_args
     resolve_all
     if ((LIST)); then
         list_entries
         exit 0
     fi
-    rotate_logs
-    RUNTMP=$(mktemp -d "${TMPDIR:-/tmp}/nvmx-run.XXXXXX")
+    LOGDIR_SHOWN=$(display_path "$LOGDIR")
+    # Signal traps from here on, and no command substitution after them: bash
+    # 5.2 may run a trap in the middle of parsing one (see report_entry).
+    # Before them, a signal just ends the run, having created nothing.
     trap cleanup EXIT
     trap 'exit 130' INT
     trap 'exit 143' TERM
+    [[ -n $JUNIT ]] && logdir_check_junit "$JUNIT"
+    local tmp=${TMPDIR:-/tmp}/nvmx-run.$$.$RANDOM$RANDOM
+    # mkdir fails when the name is taken: nobody else's directory is used.
+    mkdir -m 700 "$tmp" 2>/dev/null ||
+        nvmx_die "cannot create a temporary directory in ${TMPDIR:-/tmp} (set TMPDIR to a writable directory)"
+    RUNTMP=$tmp
+    mkdir "$RUNTMP/tmp"
+    logdir_prepare
     ((TAP)) && printf 'TAP version 13\n'
     shard_note
     progress_init "$TAP"
     local start=$EPOCHREALTIME rc=0
     run_all
+    no_vmx_note
     local -a summary=("$NVMX_HOST_BIN/nvmx-tap" summary --state "$RUNTMP/state")
     ((TAP)) && summary+=(--tap)
     [[ -n $JUNIT ]] && summary+=(--junit-part "$RUNTMP/junit.part" --junit "$JUNIT")

@@ -288,7 +288,8 @@ _bochs_run() {
 	local kernel=$1 serial=$2 tmo=$3 smp=${4:-1} mem=${5:-64}
 	local model=${6:-corei7_skylake_x} args=${7:-} name dir netns pid rc problem
 	local n
-	for n in "$tmo" "$smp" "$mem"; do
+	# Timeout 0: none (timeout(1) semantics, as on QEMU).
+	for n in "${tmo/#0/1}" "$smp" "$mem"; do
 		[[ "$n" =~ ^[1-9][0-9]*$ ]] || {
 			echo "bochs: bad number '$n'" >&2
 			return 2

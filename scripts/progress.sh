@@ -1,7 +1,8 @@
 # shellcheck shell=bash
-# progress.sh: the live progress line of run_tests.sh. Only when stdout is a
-# terminal and the output is not TAP (-t); otherwise every function is a no-op
-# and the output stays plain lines. NVMX_PROGRESS=0 turns it off, =1 forces it.
+# progress.sh: the live progress line of run_tests.sh, on stderr (stdout
+# carries only results, so -t stays exactly TAP). Only when stdout and stderr
+# are a terminal and the output is not TAP (-t); otherwise every function is a
+# no-op. NVMX_PROGRESS=0 turns it off, =1 forces it (still on stderr).
 #
 #   progress_init TAP      decides once per run (sets PROGRESS_ON)
 #   progress_show N TOTAL ENTRY RUNNING
@@ -19,7 +20,7 @@ progress_init() {
     case ${NVMX_PROGRESS:-} in
         0) return 0 ;;
         1) PROGRESS_ON=1 ;;
-        *) [[ -t 1 ]] && ((!tap)) && PROGRESS_ON=1 ;;
+        *) [[ -t 1 && -t 2 ]] && ((!tap)) && PROGRESS_ON=1 ;;
     esac
     PROGRESS_START=$EPOCHREALTIME
     PROGRESS_LAST=""
@@ -36,13 +37,13 @@ progress_show() {
     text+=" ${secs}s"
     ((${#text} > 79)) && text=${text:0:79}
     [[ $text == "$PROGRESS_LAST" ]] && return 0
-    printf '\r\033[K%s' "$text"
+    printf '\r\033[K%s' "$text" >&2
     PROGRESS_LAST=$text
 }
 
 progress_clear() {
     ((PROGRESS_ON)) || return 0
-    [[ -n $PROGRESS_LAST ]] && printf '\r\033[K'
+    [[ -n $PROGRESS_LAST ]] && printf '\r\033[K' >&2
     PROGRESS_LAST=""
     return 0
 }

@@ -6,7 +6,7 @@
 
 NVMX_ARCH=x86_64
 NVMX_PROBE_KERNEL=$NVMX_HOST_BIN/probe.flat
-NO_VMX_BACKEND_REASON="no VMX-capable backend: install bochs (apt-get install $BOCHS_PACKAGES)"
+NO_VMX_BACKEND_REASON="no VMX-capable backend: KVM has no nested VMX, Bochs is not usable"
 TCG_VMX_REASON="requires vmx: TCG can't emulate VMX (QEMU TCG lacks CPUID.01H:ECX.vmx)"
 
 declare -A PROBE_MEMO=()
@@ -98,11 +98,33 @@ probe_kvm() {
     [[ $result == yes ]]
 }
 
+# kvm_problem: why KVM cannot run a kernel here (after probe_kvm failed).
+kvm_problem() {
+    if [[ ! -e /dev/kvm ]]; then
+        printf '/dev/kvm does not exist\n'
+    elif [[ ! -r /dev/kvm || ! -w /dev/kvm ]]; then
+        printf '/dev/kvm is not readable and writable for this user\n'
+    elif ! qemu_usable; then
+        printf '%s\n' "$QEMU_STATE"
+    else
+        printf 'the probe kernel did not run; see build/runner/probe-kvm.log\n'
+    fi
+}
+
+# no_vmx I WHY [DETAIL]: entry I needs VMX and no backend allowed here gives
+# it. The closing lines of the run show WHY and DETAIL once (no_vmx_note).
+no_vmx() {
+    R_SKIP[$1]="requires vmx: $2"
+    R_NOVMX[$1]="$2${3:+ [$3]}"
+}
+
 # resolve_backend I: sets R_BACKEND[I] (qemu-kvm, qemu-tcg, bochs) or
-# R_SKIP[I] (the reason). Uses $ACCEL.
+# R_SKIP[I] (the reason; R_NOVMX[I] too when the entry needs VMX and no VMX
+# backend is there). Uses $ACCEL; the entry's accel list (blank-separated)
+# restricts the automatic choice.
 resolve_backend() {
     local i=$1 acc="${E_ACCEL[$1]}" vmx=0 c path want found
-    R_BACKEND[i]="" R_SKIP[i]=""
+    R_BACKEND[i]="" R_SKIP[i]="" R_NOVMX[i]=""
     if [[ -n ${E_ARCH[i]} && ${E_ARCH[i]} != "$NVMX_ARCH" ]]; then
         R_SKIP[i]="arch ${E_ARCH[i]}: these kernels are $NVMX_ARCH"
         return
@@ -116,18 +138,18 @@ resolve_backend() {
         fi
     done
     in_list vmx "${E_REQ[i]}" && vmx=1
-    if [[ -n ${ACCEL:-} && -n $acc && $acc != "$ACCEL" ]]; then
-        R_SKIP[i]="entry runs with accel=$acc only, ACCEL=$ACCEL"
+    if [[ -n ${ACCEL:-} && -n $acc ]] && ! in_list "$ACCEL" "$acc"; then
+        R_SKIP[i]="entry runs with accel=${acc// /,} only, ACCEL=$ACCEL"
         return
     fi
-    acc=${ACCEL:-$acc}
+    [[ -n ${ACCEL:-} ]] && acc=$ACCEL
     case $acc in
         tcg)
-            if ((vmx)); then R_SKIP[i]=$TCG_VMX_REASON; else R_BACKEND[i]=qemu-tcg; fi
+            if ((vmx)); then no_vmx "$i" "${TCG_VMX_REASON#requires vmx: }"; else R_BACKEND[i]=qemu-tcg; fi
             ;;
         kvm)
             if ((vmx)) && ! probe_kvm kvm-vmx; then
-                R_SKIP[i]="requires vmx: KVM here exposes no nested VMX (-cpu host,+vmx,enforce fails)"
+                no_vmx "$i" "KVM here exposes no nested VMX (-cpu host,+vmx,enforce fails)"
             elif ((!vmx)) && ! probe_kvm kvm; then
                 R_SKIP[i]="accel=kvm: KVM cannot run a kernel here (see build/runner/probe-kvm.log)"
             else
@@ -140,19 +162,27 @@ resolve_backend() {
         kvm-in-bochs)
             if kib_usable; then R_BACKEND[i]=kvm-in-bochs; else R_SKIP[i]=$KIB_STATE; fi
             ;;
-        "")
+        *)
+            # Automatic choice among the entry's accel list (none: all).
+            local allowed=${acc:-kvm tcg bochs}
             if ((vmx)); then
-                if probe_kvm kvm-vmx; then
+                if in_list kvm "$allowed" && probe_kvm kvm-vmx; then
                     R_BACKEND[i]=qemu-kvm
-                elif bochs_usable; then
+                elif in_list bochs "$allowed" && bochs_usable; then
                     R_BACKEND[i]=bochs
+                elif in_list bochs "$allowed"; then
+                    no_vmx "$i" "$NO_VMX_BACKEND_REASON" "$BOCHS_STATE"
                 else
-                    R_SKIP[i]="$NO_VMX_BACKEND_REASON [$BOCHS_STATE]"
+                    no_vmx "$i" "accel=${acc// /,}: no VMX-capable backend among them"
                 fi
-            elif probe_kvm kvm; then
+            elif in_list kvm "$allowed" && probe_kvm kvm; then
                 R_BACKEND[i]=qemu-kvm
-            else
+            elif in_list tcg "$allowed"; then
                 R_BACKEND[i]=qemu-tcg
+            elif in_list bochs "$allowed" && bochs_usable; then
+                R_BACKEND[i]=bochs
+            else
+                R_SKIP[i]="accel=${acc// /,}: none of these backends can run here"
             fi
             ;;
     esac

@@ -9,7 +9,9 @@ cfg_load() {
     local cfg=$1 records rc=0 line kv key val n
     local tool=$NVMX_HOST_BIN/nvmx-cfg
     [[ -x $tool ]] || nvmx_die "host tool $(display_path "$tool") is missing: run 'make' first"
-    [[ -r $cfg ]] || nvmx_die "test list $cfg not found (set NVMX_CFG to use another file)"
+    [[ -e $cfg ]] || nvmx_die "test list $cfg not found (set NVMX_CFG to use another file)"
+    [[ -d $cfg ]] && nvmx_die "test list $cfg is a directory, not a file (NVMX_CFG)"
+    [[ -r $cfg ]] || nvmx_die "test list $cfg is not readable"
     records=$("$tool" "$cfg") || rc=$?
     if ((rc != 0)); then
         nvmx_die "errors in the test list $cfg (see above)"
@@ -44,6 +46,7 @@ cfg_load() {
         done
         n=$((n + 1))
     done <<<"$records"
+    ((n)) || nvmx_die "test list $cfg has no entries (expected [name] sections with 'file = ...')"
 }
 
 # Prints the available entry names, indented, on stderr.
@@ -61,14 +64,16 @@ cfg_list_available() {
 # cfg_select ALL GROUPS PATTERN...: sets SELECTED to the indices of the chosen
 # entries in cfg order. GROUPS is a blank-separated list ("" = any). Entries in
 # the group "nodefault" only run when ALL is 1, when named exactly or when
-# GROUPS names nodefault. Dies when a pattern or group matches nothing.
+# GROUPS is given (-g names one of their groups); a default run (no names,
+# no groups) selects them with E_NODEFAULT_SKIP[i]=1, to be shown as SKIP.
+# Dies when a pattern or group matches nothing.
 cfg_select() {
     local all=$1 groups=$2
     shift 2
     local -a patterns=("$@")
     local i p g hit in_group named exact
     local -A matched=()
-    SELECTED=()
+    SELECTED=() E_NODEFAULT_SKIP=()
     for i in "${!E_NAME[@]}"; do
         named=0 exact=0
         if ((${#patterns[@]})); then
@@ -89,9 +94,9 @@ cfg_select() {
             done
             ((in_group)) || continue
         fi
-        if in_list nodefault "${E_GROUPS[i]}" && ((all == 0 && exact == 0)) &&
-            ! in_list nodefault "$groups"; then
-            continue
+        if in_list nodefault "${E_GROUPS[i]}" && ((all == 0 && exact == 0)) && [[ -z $groups ]]; then
+            ((${#patterns[@]})) && continue
+            E_NODEFAULT_SKIP[i]=1
         fi
         SELECTED+=("$i")
     done

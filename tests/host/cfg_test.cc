@@ -109,13 +109,15 @@ TEST(CfgParse, ErrorsNameTheLine)
 TEST(CfgParse, BadValues)
 {
     EXPECT_EQ(first_error("[a]\nfile = a.flat\ntimeout = soon\n"),
-              "t.cfg:3: bad timeout 'soon' (expected e.g. 90, 90s, 2m)");
+              "t.cfg:3: bad timeout 'soon' (expected e.g. 90, 90s, 2m; 0: none)");
     EXPECT_EQ(first_error("[a]\nfile = a.flat\nsmp = 0\n"),
               "t.cfg:3: bad smp '0' (expected a CPU count 1..256)");
     EXPECT_EQ(first_error("[a]\nfile = a.flat\nmemory = lots\n"),
               "t.cfg:3: bad memory 'lots' (expected MiB, e.g. 256 or 1G)");
     EXPECT_EQ(first_error("[a]\nfile = a.flat\naccel = hvf\n"),
-              "t.cfg:3: bad accel 'hvf' (expected kvm, tcg or bochs)");
+              "t.cfg:3: bad accel 'hvf' (expected kvm, tcg or bochs, or a list like kvm,tcg)");
+    EXPECT_EQ(first_error("[a]\nfile = a.flat\naccel = kvm,hvf\n"),
+              "t.cfg:3: bad accel 'hvf' (expected kvm, tcg or bochs, or a list like kvm,tcg)");
     EXPECT_EQ(first_error("[a]\nfile = a.flat\nrequires = svm\n"),
               "t.cfg:3: unknown requirement 'svm' (known: vmx)");
     EXPECT_EQ(first_error("[a]\nfile = a.flat\ncheck = nonsense\n"),
@@ -178,7 +180,8 @@ TEST(CfgValues, DurationAndMemory)
     EXPECT_EQ(parse_duration_s("90s"), 90);
     EXPECT_EQ(parse_duration_s("3m"), 180);
     EXPECT_EQ(parse_duration_s("1h"), 3600);
-    EXPECT_FALSE(parse_duration_s("0"));
+    EXPECT_EQ(parse_duration_s("0"), 0); // no timeout, as TIMEOUT=0
+    EXPECT_EQ(parse_duration_s("0s"), 0);
     EXPECT_FALSE(parse_duration_s("s"));
     EXPECT_FALSE(parse_duration_s("-1"));
     EXPECT_FALSE(parse_duration_s("1.5"));
@@ -188,4 +191,49 @@ TEST(CfgValues, DurationAndMemory)
     EXPECT_FALSE(parse_memory_mib("0"));
     EXPECT_FALSE(parse_memory_mib("1T"));
     EXPECT_FALSE(parse_memory_mib(""));
+}
+
+// README's example: comments after values, as in kvm-unit-tests.
+TEST(CfgParse, CommentsAfterValues)
+{
+    Result r = ok_parse("[ept_access]   # entry name\n"
+                        "file = ept_access.flat   # kernel\n"
+                        "test_args = access_4k -access_1g\t# selectors\n"
+                        "extra_params = -device 'a #b' # the quoted '#' stays\n"
+                        "check = /p=a#b\n");
+    ASSERT_EQ(r.entries.size(), 1u);
+    const Entry& e = r.entries[0];
+    EXPECT_EQ(e.name, "ept_access");
+    EXPECT_EQ(e.file, "ept_access.flat");
+    EXPECT_EQ(e.kernel_args, "access_4k -access_1g");
+    EXPECT_EQ(e.qemu_args, (std::vector<std::string>{"-device", "a #b"}));
+    EXPECT_EQ(e.checks, std::vector<std::string>{"/p=a#b"}) << "'#' inside a word is no comment";
+}
+
+// kvm-unit-tests' current name for extra_params.
+TEST(CfgParse, QemuParamsIsExtraParams)
+{
+    Result r = ok_parse("[a]\nfile = a.flat\nqemu_params = -cpu max -append 'x y'\n");
+    ASSERT_EQ(r.entries.size(), 1u);
+    EXPECT_EQ(r.entries[0].kernel_args, "x y");
+    EXPECT_EQ(r.entries[0].qemu_args, (std::vector<std::string>{"-cpu", "max"}));
+    EXPECT_EQ(first_error("[a]\nfile = a.flat\nextra_params = -cpu max\nqemu_params = -m 64\n"),
+              "t.cfg:4: 'qemu_params' and 'extra_params' are the same key (line 3)");
+}
+
+TEST(CfgParse, AccelList)
+{
+    Result r = ok_parse("[a]\nfile = a.flat\naccel = kvm,tcg\n[b]\nfile = b.flat\naccel = tcg\n");
+    ASSERT_EQ(r.entries.size(), 2u);
+    EXPECT_EQ(r.entries[0].accel, "kvm tcg");
+    EXPECT_EQ(r.entries[1].accel, "tcg");
+    EXPECT_EQ(first_error("[a]\nfile = a.flat\naccel = ,\n"),
+              "t.cfg:3: empty 'accel' (expected kvm, tcg, bochs or a list like kvm,tcg)");
+}
+
+TEST(CfgParse, TimeoutZeroIsNone)
+{
+    Result r = ok_parse("[a]\nfile = a.flat\ntimeout = 0\n");
+    ASSERT_EQ(r.entries.size(), 1u);
+    EXPECT_EQ(r.entries[0].timeout_s, 0);
 }

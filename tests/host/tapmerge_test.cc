@@ -140,6 +140,25 @@ TEST(TapEvaluate, BadSelectionShowsTheError)
     EXPECT_EQ(r.detail, "ERROR: no case matches 'zz'");
 }
 
+// In TAP mode the kernel prints its ERROR line as a TAP comment.
+TEST(TapEvaluate, BadSelectionShowsTheTapCommentError)
+{
+    EntryReport r = run("e", "TAP version 13\n# ERROR: unknown test case 'zz'\n"
+                             "# Available test cases:\n#   a\nEXIT: STATUS=2\n");
+    EXPECT_EQ(r.verdict, Verdict::Fail);
+    ASSERT_EQ(r.cases.size(), 1u);
+    EXPECT_EQ(r.cases[0].desc, "e: error (EXIT: STATUS=2): ERROR: unknown test case 'zz'");
+    EXPECT_EQ(r.detail, "ERROR: unknown test case 'zz'");
+}
+
+TEST(TapEvaluate, DuplicateCaseNamesFail)
+{
+    EntryReport r = run("d", "ok 1 - a\nok 2 - b\nok 3 - a\n1..3\nEXIT: STATUS=0\n");
+    EXPECT_EQ(r.verdict, Verdict::Fail);
+    EXPECT_EQ(r.detail, "duplicate case name 'a' (case names must be unique within an entry)");
+    EXPECT_EQ(run("d", "ok 1 - a\nok 2 - b\n1..2\nEXIT: STATUS=0\n").verdict, Verdict::Pass);
+}
+
 TEST(TapEvaluate, ExitStatusMustAgreeWithResults)
 {
     EXPECT_EQ(run("x", "ok 1 - a\n1..1\nEXIT: STATUS=1\n").verdict, Verdict::Fail);
@@ -194,8 +213,8 @@ TEST(TapRender, NumbersAcrossEntriesAndSummarises)
         << b;
     EXPECT_EQ(t.next, 6);
     EXPECT_EQ(t.entries_failed, 1);
-    EXPECT_EQ(render_summary(t, true), "1..5\n# XFAIL: 1 known deviation (see errata)\n"
-                                       "SUMMARY: 2 passed, 1 failed, 1 skipped\n");
+    EXPECT_EQ(render_summary(t, true), "# XFAIL: 1 known deviation (see errata)\n"
+                                       "# SUMMARY: 2 passed, 1 failed, 1 skipped\n1..5\n");
     EXPECT_EQ(render_summary(t, false), "XFAIL: 1 known deviation (see errata)\n"
                                         "SUMMARY: 2 passed, 1 failed, 1 skipped\n");
 }

@@ -33,8 +33,30 @@ shellcheck-runner:
 		shellcheck -x $(RUNNER_SHELL_FILES) && echo "shellcheck: clean"; \
 	else echo "shellcheck not installed (apt-get install shellcheck): skipped"; fi
 
-check-runner: host-tools runner-fixtures shellcheck-runner
+check-runner: host-tools runner-fixtures readme-example shellcheck-runner
 	prove -j$(PROVE_JOBS) --exec bash $(RUNNER_TESTS)
+
+# The README's "writing an EPT test" example, built from the README's own text
+# (between the ept-example markers) like a kernel in x86/; test-readme.sh runs it.
+README_EPT_EXAMPLE := $(B)/runner/readme/ept_example.flat
+
+$(B)/runner/readme/ept_example.cc: README.md
+	@mkdir -p $(dir $@)
+	sed -n '/^<!-- ept-example: begin -->/,/^<!-- ept-example: end -->/p' README.md | \
+		sed '/^<!-- /d; /^```/d' >$@
+
+$(B)/runner/readme/ept_example.o: $(B)/runner/readme/ept_example.cc config.mak
+	$(CXX) $(KERNEL_CXXFLAGS) -c -o $@ $<
+
+$(B)/runner/readme/ept_example.elf: $(B)/runner/readme/ept_example.o $(KERNEL_COVERAGE_OBJS) \
+		$(B)/lib.a lib/x86/flat.lds
+	$(LD) $(KERNEL_LDFLAGS) -o $@ $< $(KERNEL_COVERAGE_OBJS) $(B)/lib.a $(KERNEL_LIBGCOV)
+
+$(B)/runner/readme/ept_example.flat: $(B)/runner/readme/ept_example.elf
+	$(OBJCOPY) -O elf32-i386 $< $@
+
+.PHONY: readme-example
+readme-example: $(README_EPT_EXAMPLE)
 
 # check-kvm: the kvm-in-bochs pass (docs/kvm-in-bochs.md): the kernels of
 # KVM_GROUPS under Linux KVM nested VMX inside Bochs, then the runner tests

@@ -53,5 +53,17 @@ cleaned=$(perl -pe 's/\r\e\[K\[\d+\/\d+\][^\r\n]*//g; s/\r\e\[K//g; s/\r$//' "$t
 expect_eq "$cleaned" "$plain" "terminal: final lines equal the plain output"
 rt ACCEL=tcg -- -t pass
 if grep -q $'\033' <<<"$OUT"; then not_ok "-t: no progress"; else ok "-t: no progress"; fi
+# Issue 10 item 8: forced progress goes to stderr, the TAP on stdout stays TAP.
+rt ACCEL=tcg NVMX_PROGRESS=1 -- -t hang
+if grep -q $'[\r\033]' <<<"$OUT"; then
+    not_ok "NVMX_PROGRESS=1 -t: no escape codes in the TAP on stdout"
+else
+    ok "NVMX_PROGRESS=1 -t: no escape codes in the TAP on stdout"
+fi
+if grep -q $'\033\\[K\\[1/1\\] hang' <<<"$ERR"; then
+    ok "NVMX_PROGRESS=1: the progress line is on stderr"
+else
+    not_ok "NVMX_PROGRESS=1: the progress line is on stderr" "$(od -c <<<"$ERR" | head)"
+fi
 
 done_testing

@@ -32,7 +32,15 @@ names() { awk '{ print $1 }' <<<"$OUT" | tr '\n' ' '; }
 rt ACCEL=tcg -- -l
 expect_rc 0 "-l lists"
 expect_eq "$(names)" "alpha beta gamma arch32 checked kvmonly " "-l: default selection skips nodefault"
-expect_out "arch32	SKIP (arch i386: these kernels are x86_64)" "-l shows skip reasons"
+expect_eq "$OUT" "alpha
+beta
+gamma
+arch32
+checked
+kvmonly" "-l: names only, one a line"
+rt ACCEL=tcg -- -v -l
+expect_out "arch32	SKIP (arch i386: these kernels are x86_64)" "-v -l shows skip reasons"
+expect_out "alpha	qemu-tcg" "-v -l shows the backend"
 rt ACCEL=tcg -- -l -a
 expect_eq "$(names)" "alpha beta gamma slow arch32 checked kvmonly " "-a adds nodefault"
 rt ACCEL=tcg -- -l slow

@@ -11,8 +11,8 @@ namespace nvmx::cfg {
 namespace {
 
 constexpr std::array kKeys{
-    "file",   "extra_params", "test_args", "groups", "timeout",  "smp",      "accel",
-    "arch",   "check",        "requires",  "memory", "bochs_cpu",
+    "file",  "extra_params", "qemu_params", "test_args", "groups",    "timeout", "smp",
+    "accel", "arch",         "check",       "requires",  "memory",    "bochs_cpu",
 };
 
 constexpr std::array kAccels{"kvm", "tcg", "bochs"};
@@ -41,6 +41,29 @@ bool has_control_char(std::string_view s)
         auto u = static_cast<unsigned char>(c);
         return (u < 0x20 && c != '\t') || u == 0x7f;
     });
+}
+
+// The line without a trailing comment: '#' at the start or after a blank,
+// outside '...' and "..." (kvm-unit-tests' unittests.cfg allows them).
+std::string_view strip_comment(std::string_view l)
+{
+    char quote = 0;
+    for (size_t i = 0; i < l.size(); i++) {
+        char c = l[i];
+        if (quote) {
+            if (c == '\\' && quote == '"')
+                i++;
+            else if (c == quote)
+                quote = 0;
+        } else if (c == '\'' || c == '"') {
+            quote = c;
+        } else if (c == '\\') {
+            i++;
+        } else if (c == '#' && (i == 0 || l[i - 1] == ' ' || l[i - 1] == '\t')) {
+            return l.substr(0, i);
+        }
+    }
+    return l;
 }
 
 // State of the section being read.
@@ -74,8 +97,8 @@ private:
             error(no, "control character in line");
             return;
         }
-        std::string_view l = trim(raw);
-        if (l.empty() || l.front() == '#')
+        std::string_view l = trim(strip_comment(raw));
+        if (l.empty())
             return;
         if (l.front() == '[') {
             header(no, l);
@@ -146,7 +169,12 @@ private:
                 error(no, "'file' must name one kernel file, got '" + v + "'");
             else
                 e.file = v;
-        } else if (key == "extra_params") {
+        } else if (key == "extra_params" || key == "qemu_params") {
+            if (s.extra_line) {
+                error(no, "'" + key + "' and '" + (key == "qemu_params" ? "extra_params" : "qemu_params") +
+                              "' are the same key (line " + std::to_string(s.extra_line) + ")");
+                return;
+            }
             s.extra_params = v;
             s.extra_line = no;
         } else if (key == "test_args") {
@@ -160,7 +188,7 @@ private:
             if (auto t = parse_duration_s(v))
                 e.timeout_s = *t;
             else
-                error(no, "bad timeout '" + v + "' (expected e.g. 90, 90s, 2m)");
+                error(no, "bad timeout '" + v + "' (expected e.g. 90, 90s, 2m; 0: none)");
         } else if (key == "smp") {
             auto n = parse_uint(v);
             if (n && *n > 0 && *n <= 256)
@@ -173,10 +201,16 @@ private:
             else
                 error(no, "bad memory '" + v + "' (expected MiB, e.g. 256 or 1G)");
         } else if (key == "accel") {
-            if (one_of(kAccels, v))
-                e.accel = v;
-            else
-                error(no, "bad accel '" + v + "' (expected kvm, tcg or bochs)");
+            // One backend, or a list (kvm,tcg) the automatic choice keeps to.
+            std::string list = v;
+            std::replace(list.begin(), list.end(), ',', ' ');
+            auto words = split_blanks(list);
+            if (words.empty())
+                error(no, "empty 'accel' (expected kvm, tcg, bochs or a list like kvm,tcg)");
+            for (auto& a : words)
+                if (!one_of(kAccels, a))
+                    error(no, "bad accel '" + a + "' (expected kvm, tcg or bochs, or a list like kvm,tcg)");
+            e.accel = join(words, " ");
         } else if (key == "arch") {
             if (is_name(v))
                 e.arch = v;
@@ -403,7 +437,7 @@ std::optional<int> parse_duration_s(std::string_view s)
         }
     }
     auto n = parse_uint(s);
-    if (!n || *n == 0 || *n > 100000)
+    if (!n || *n > 100000)
         return std::nullopt;
     return *n * mult;
 }

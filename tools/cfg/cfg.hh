@@ -1,15 +1,15 @@
 // unittests.cfg parser: INI-like sections, one per test entry.
 //
 //   # comment
-//   [name]
+//   [name]            # a comment after a blank, outside quotes
 //   file = name.flat
-//   extra_params = -cpu max -append 'case1 case2'
+//   extra_params = -cpu max -append 'case1 case2'   (alias: qemu_params)
 //   test_args = -slow_case
 //   groups = vmx ept
-//   timeout = 90s
+//   timeout = 90s     (0: none)
 //   smp = 2
 //   memory = 256
-//   accel = kvm|tcg|bochs
+//   accel = kvm|tcg|bochs, or a list: kvm,tcg
 //   arch = x86_64
 //   check = /sys/module/kvm_intel/parameters/nested=Y
 //   requires = vmx
@@ -38,7 +38,7 @@ struct Entry {
     int timeout_s = kDefaultTimeoutS;
     int smp = kDefaultSmp;
     int memory_mib = kDefaultMemoryMiB;
-    std::string accel;                  // "", kvm, tcg, bochs
+    std::string accel;                  // "", or blank-separated kvm, tcg, bochs
     std::string arch;                   // "" = any
     std::vector<std::string> checks;    // "path=value"
     std::vector<std::string> requirements; // "vmx"
@@ -73,7 +73,7 @@ std::string to_record(const Entry& e);
 // single quotes are rejected. Returns nullopt and sets *err on error.
 std::optional<std::vector<std::string>> split_words(std::string_view s, std::string* err);
 
-// "90", "90s", "2m", "1h" -> seconds (> 0).
+// "90", "90s", "2m", "1h" -> seconds; "0" -> 0 (no timeout).
 std::optional<int> parse_duration_s(std::string_view s);
 
 // "256", "256M", "1G" (QEMU -m style, MiB by default) -> MiB (> 0).

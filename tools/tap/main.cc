@@ -2,7 +2,7 @@
 // at a time in cfg order, keeping running totals in a small state file.
 //
 //   nvmx-tap entry --state FILE [--tap] [--verbose] --name NAME
-//            --result ran|timeout|skip|error [--reason TEXT] [--timeout SECONDS]
+//            --result ran|timeout|skip|error|interrupted [--reason TEXT] [--timeout SECONDS]
 //            [--backend TEXT] [--log PATH] [--duration SECONDS] [--junit-part FILE]
 //       Reads PATH (the entry's log; only the lines between the serial
 //       markers count) for ran/timeout, prints the entry's TAP lines
@@ -33,7 +33,8 @@ int usage(const std::string& msg)
 {
     std::cerr << "nvmx-tap: " << msg << "\n"
               << "usage: nvmx-tap entry --state FILE [--tap] [--verbose] --name NAME\n"
-              << "                --result ran|timeout|skip|error [--reason TEXT] [--timeout S]\n"
+              << "                --result ran|timeout|skip|error|interrupted [--reason TEXT]\n"
+              << "                [--timeout S]\n"
               << "                [--backend TEXT] [--log PATH] [--duration S] [--junit-part FILE]\n"
               << "       nvmx-tap summary --state FILE [--tap] [--junit-part FILE --junit OUT]\n"
               << "       nvmx-tap merge [--junit OUT] [--junit-shard FILE]... SHARD.tap...\n";
@@ -117,11 +118,13 @@ int main(int argc, char** argv)
         info.result = RunResult::Timeout;
     else if (result == "skip")
         info.result = RunResult::Skipped;
-    else if (result == "error")
+    else if (result == "error" || result == "interrupted")
         info.result = RunResult::Error;
     else
-        return usage("--result must be ran, timeout, skip or error");
+        return usage("--result must be ran, timeout, skip, error or interrupted");
     info.skip_reason = opt["reason"];
+    if (result == "interrupted" && info.skip_reason.empty())
+        info.skip_reason = "interrupted";
     info.timeout_s = std::atoi(opt["timeout"].c_str());
     info.backend = opt["backend"];
     info.log_path = opt["log"];

@@ -1,6 +1,7 @@
 #include "tap/tapmerge.hh"
 
 #include <cstdio>
+#include <set>
 
 #include "common/strutil.hh"
 
@@ -63,6 +64,16 @@ Case runner_failure(const EntryInfo& info, std::string_view what,
         c.yaml.push_back("  ...");
     }
     return c;
+}
+
+// The first case description that an earlier case already has ("" if none).
+std::string first_duplicate_desc(const std::vector<Case>& cases)
+{
+    std::set<std::string> seen;
+    for (const Case& c : cases)
+        if (!seen.insert(c.desc).second)
+            return c.desc;
+    return "";
 }
 
 std::string format_duration(double s)
@@ -223,7 +234,11 @@ KernelOutput parse_kernel_output(std::string_view text)
             if (auto n = parse_uint(trim(std::string_view(line).substr(3))))
                 out.plan = *n;
         } else if (starts_with(line, "#")) {
-            pending.emplace_back(trim(std::string_view(line).substr(1)));
+            std::string_view text = trim(std::string_view(line).substr(1));
+            // In TAP mode a kernel prints its ERROR line as a comment.
+            if (starts_with(text, "ERROR:"))
+                out.errors.emplace_back(text);
+            pending.emplace_back(text);
         } else if (starts_with(t, "Bail out!")) {
             out.bail_out = std::string(trim(t.substr(9)));
         } else if (starts_with(t, "ERROR:")) {
@@ -267,6 +282,7 @@ EntryReport evaluate(const EntryInfo& info, const KernelOutput& out)
     }
     r.trailing_comments = out.trailing_comments;
     const int reported = static_cast<int>(out.cases.size());
+    std::string duplicate = first_duplicate_desc(out.cases);
     int kernel_failed = 0;
     for (const Case& c : out.cases)
         kernel_failed += c.kind() == Kind::Fail;
@@ -314,6 +330,12 @@ EntryReport evaluate(const EntryInfo& info, const KernelOutput& out)
             } else if (out.plan && *out.plan != reported) {
                 std::string what = "plan 1.." + std::to_string(*out.plan) + " but " +
                                    std::to_string(reported) + " results";
+                r.cases.push_back(runner_failure(info, what));
+                special = what;
+            }
+            if (!duplicate.empty()) {
+                std::string what = "duplicate case name '" + unescape(duplicate) +
+                                   "' (case names must be unique within an entry)";
                 r.cases.push_back(runner_failure(info, what));
                 special = what;
             }
@@ -512,11 +534,12 @@ std::string render_summary(const Totals& t, bool tap)
 {
     std::string s;
     const Counts& c = t.counts;
-    if (tap)
-        s += "1.." + std::to_string(t.next - 1) + "\n";
+    // TAP: the closing lines are comments and the plan ends the stream, so
+    // that the output is exactly TAP; human: SUMMARY is the last line.
+    const std::string pre = tap ? "# " : "";
     if (c.xfail)
-        s += std::string(tap ? "# " : "") + "XFAIL: " +
-             plural(c.xfail, "known deviation", "known deviations") + " (see errata)\n";
+        s += pre + "XFAIL: " + plural(c.xfail, "known deviation", "known deviations") +
+             " (see errata)\n";
     if (!t.xpassed.empty()) {
         // A backend version that fixed an erratum: its check passes now.
         const size_t shown = 3;
@@ -525,14 +548,14 @@ std::string render_summary(const Totals& t, bool tap)
             names += (i ? "; " : "") + t.xpassed[i];
         if (t.xpassed.size() > shown)
             names += "; ...";
-        s += std::string(tap ? "# " : "") + "XPASS: " + std::to_string(t.xpassed.size()) +
+        s += pre + "XPASS: " + std::to_string(t.xpassed.size()) +
              (t.xpassed.size() == 1 ? " - erratum no longer applies: " : " - errata no longer apply: ") +
              names + "\n";
     }
-    // Plain in both modes: TAP::Parser takes a non-TAP line after the plan as
-    // "unknown", not as a parse error (tests/runner/test-tap.sh checks it).
-    s += "SUMMARY: " + std::to_string(c.passed) + " passed, " +
+    s += pre + "SUMMARY: " + std::to_string(c.passed) + " passed, " +
          std::to_string(c.failed) + " failed, " + std::to_string(c.skipped) + " skipped\n";
+    if (tap)
+        s += "1.." + std::to_string(t.next - 1) + "\n";
     return s;
 }
 

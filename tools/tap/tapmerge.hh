@@ -37,7 +37,7 @@ struct KernelOutput {
     std::vector<std::string> trailing_comments;
     std::optional<int> plan;
     std::optional<int> exit_status;      // from "EXIT: STATUS=n"
-    std::vector<std::string> errors;     // "ERROR: ..." lines
+    std::vector<std::string> errors;     // "ERROR: ..." lines (also "# ERROR: ...")
     std::optional<std::string> bail_out; // text after "Bail out!"
     std::string last_line;               // last non-empty line before EXIT
     std::vector<std::string> backend_errors; // "BACKEND-ERROR: x" after kSerialEnd
@@ -111,10 +111,10 @@ std::string render_human(const EntryReport& r, bool verbose, Totals& t);
 // render_human shows them under a failing case in verbose mode.
 std::vector<std::string> stack_comments(const std::vector<std::string>& comments);
 
-// TAP: "1..N" and "# XFAIL: ..."; human: "XFAIL: ..." (only when there are
-// known deviations), then "XPASS: N - erratum no longer applies: ..." (only
-// when a known deviation passed); both end with "SUMMARY: N passed, M failed,
-// K skipped".
+// Human: "XFAIL: ..." (only when there are known deviations), "XPASS: N -
+// erratum no longer applies: ..." (only when a known deviation passed), then
+// "SUMMARY: N passed, M failed, K skipped" last. TAP: the same lines as
+// comments ("# SUMMARY: ..."), then the plan "1..N" last.
 std::string render_summary(const Totals& t, bool tap);
 
 // Single-quoted YAML scalar.

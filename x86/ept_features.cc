@@ -10,6 +10,7 @@
 #include "testcase.hh"
 #include "x86/alloc_phys.hh"
 #include "x86/arch/cr.hh"
+#include "x86/arch/ve_info.hh"
 #include "x86/cpu.hh"
 #include "x86/paging.hh"
 #include "x86/vmx/caps.hh"
@@ -333,18 +334,7 @@ void test_pml()
 // ---------------------------------------------------------------------------
 // EPT-violation #VE
 
-// The virtualization-exception information area (SDM 26.5.7.2).
-struct VeInfo {
-    u32 reason;   // 48 (EPT violation)
-    u32 busy;     // 0xffffffff once written; #VE only while it is 0
-    u64 qualification;
-    u64 gla;
-    u64 gpa;
-    u16 eptp_index;
-};
-
 constexpr u16 VE_EPTP_INDEX = 3;
-constexpr u32 VE_VECTOR = 20;
 constexpr u64 QUAL_NMI_UNBLOCKING = 1ull << 12; // undefined in the #VE copy
 // L2 reaches the test page through this linear alias (an extra mapping in
 // L1's page tables, which L2 shares), so that the guest-linear and the
@@ -422,8 +412,6 @@ u64 ve_field(VeGuest& vg, unsigned offset, unsigned size)
 // 16, guest-physical address at 24, EPTP index at 32 (16 bits).
 void check_ve_info(VeGuest& vg, EptAccess access, const char* what)
 {
-    static_assert(__builtin_offsetof(VeInfo, qualification) == 8 && __builtin_offsetof(VeInfo, gla) == 16 &&
-                  __builtin_offsetof(VeInfo, gpa) == 24 && __builtin_offsetof(VeInfo, eptp_index) == 32);
     EptExpect e = vg.expect(access);
     u64 mask = e.qual_mask & ~QUAL_NMI_UNBLOCKING;
     report_eq(ve_field(vg, 0, 4), static_cast<u32>(ExitReason::EPT_VIOLATION), "%s: VE info offset 0: exit reason 48", what);

@@ -1,5 +1,8 @@
 #include "strutil.hh"
 
+#include <fstream>
+#include <sstream>
+
 namespace nvmx {
 
 namespace {
@@ -87,6 +90,17 @@ std::string printable(std::string_view s)
             out += c;
     }
     return out;
+}
+
+bool read_whole_file(const std::string& path, std::string* out)
+{
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        return false;
+    std::stringstream buf;
+    buf << in.rdbuf();
+    *out = buf.str();
+    return true;
 }
 
 } // namespace nvmx

@@ -24,6 +24,9 @@ std::string join(const std::vector<std::string>& parts, std::string_view sep);
 // Decimal non-negative integer, whole string, no sign, at most 9 digits.
 std::optional<int> parse_uint(std::string_view s);
 
+// Reads the whole file at path into *out; false when it cannot be opened.
+bool read_whole_file(const std::string& path, std::string* out);
+
 // Replaces bytes that would break a line-oriented text stream (control
 // characters other than tab, and DEL) with '?'. Tabs become blanks.
 std::string printable(std::string_view s);

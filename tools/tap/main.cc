@@ -24,6 +24,7 @@
 #include "tap/junit.hh"
 #include "tap/merge.hh"
 #include "tap/tapmerge.hh"
+#include "common/strutil.hh"
 
 namespace {
 
@@ -39,17 +40,6 @@ int usage(const std::string& msg)
               << "       nvmx-tap summary --state FILE [--tap] [--junit-part FILE --junit OUT]\n"
               << "       nvmx-tap merge [--junit OUT] [--junit-shard FILE]... SHARD.tap...\n";
     return 2;
-}
-
-bool read_file(const std::string& path, std::string* out)
-{
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        return false;
-    std::stringstream buf;
-    buf << in.rdbuf();
-    *out = buf.str();
-    return true;
 }
 
 } // namespace
@@ -80,7 +70,7 @@ int main(int argc, char** argv)
     const std::string state_path = opt["state"];
     Totals totals;
     std::string state_text;
-    if (read_file(state_path, &state_text) && !state_text.empty()) {
+    if (nvmx::read_whole_file(state_path, &state_text) && !state_text.empty()) {
         auto t = totals_from_string(state_text);
         if (!t) {
             std::cerr << "nvmx-tap: " << state_path << ": corrupt state\n";
@@ -93,7 +83,7 @@ int main(int argc, char** argv)
         if (opt.count("junit")) {
             std::string suites;
             if (opt.count("junit-part"))
-                read_file(opt["junit-part"], &suites); // none: no entry ran
+                nvmx::read_whole_file(opt["junit-part"], &suites); // none: no entry ran
             std::ofstream j(opt["junit"], std::ios::trunc | std::ios::binary);
             j << render_junit_document(totals, suites);
             if (!j) {
@@ -134,7 +124,7 @@ int main(int argc, char** argv)
     KernelOutput out;
     if (info.result == RunResult::Ran || info.result == RunResult::Timeout) {
         std::string text;
-        if (!info.log_path.empty() && !read_file(info.log_path, &text)) {
+        if (!info.log_path.empty() && !nvmx::read_whole_file(info.log_path, &text)) {
             std::cerr << "nvmx-tap: cannot read " << info.log_path << "\n";
             // An unreadable log is reported as a crash by evaluate().
         }

@@ -229,17 +229,6 @@ std::optional<std::string> merge_junit_shards(const std::vector<ShardText>& docs
 
 namespace {
 
-bool slurp(const std::string& path, std::string* out)
-{
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        return false;
-    std::stringstream buf;
-    buf << in.rdbuf();
-    *out = buf.str();
-    return true;
-}
-
 int merge_usage(const std::string& msg)
 {
     std::cerr << "nvmx-tap merge: " << msg << "\n"
@@ -273,7 +262,7 @@ int merge_main(int argc, char** argv)
         return merge_usage("--junit-shard needs --junit OUT.xml");
     for (auto* list : {&taps, &junits})
         for (ShardText& s : *list)
-            if (!slurp(s.name, &s.text)) {
+            if (!nvmx::read_whole_file(s.name, &s.text)) {
                 std::cerr << "nvmx-tap merge: cannot read " << s.name << "\n";
                 return 2;
             }

@@ -32,8 +32,8 @@ timeout = 7
 file = @FIX@/nosuch.flat
 CFG
 
-rt "${FAST[@]}" -- -l
-expect_out "first	kvm-in-bochs cpu=corei7_skylake_x" "-l names the backend"
+rt "${FAST[@]}" -- -v -l
+expect_out "first	kvm-in-bochs cpu=corei7_skylake_x" "-v -l names the backend"
 
 rt "${FAST[@]}" -- -t --junit "$SCRATCH/j.xml"
 expect_rc 1 "a hang fails the run"
@@ -42,7 +42,8 @@ expect_out "not ok 3 - hang_l1: timeout after 90s" "L1 hang: watchdog makes it a
 expect_out "ok 4 - after: fake: after" "the entry after the hang runs (second boot)"
 expect_out "not ok 6 - slow_entry: timeout after 7s" "in-L1 timeout (status 137) is a timeout"
 expect_out "not ok 7 - nokernel: kernel" "missing kernel file: error for that entry"
-expect_last_line "SUMMARY: 4 passed, 3 failed, 0 skipped" "summary counts every entry"
+expect_out "# SUMMARY: 4 passed, 3 failed, 0 skipped" "summary counts every entry"
+expect_last_line "1..7" "the plan ends the TAP stream"
 expect_file_has "$SCRATCH/logs/first.log" "# kvm_intel: nested=Y ept=Y" "entry log has the kvm_intel parameters"
 expect_file_has "$SCRATCH/logs/first.log" "# kernel args: --tap --backend=kvm-in-bochs" "kernels get --backend=kvm-in-bochs"
 expect_file_has "$SCRATCH/logs/hang_l1.log" "watchdog: L1 stopped" "hang log names the watchdog"

@@ -75,6 +75,26 @@ constexpr Erratum kErrata[] = {
      "KVM takes every VMCALL of L1 as a KVM hypercall, also in (virtual) VMX root operation: RAX gets the hypercall status, no VMfail",
      "Linux arch/x86/kvm/vmx/vmx.c handle_vmcall() returns kvm_emulate_hypercall() (arch/x86/kvm/x86.c) for every VMCALL exit "
      "of L1; nothing looks at vmx->nested.vmxon or the current VMCS. Test value: x86/vmx.cc test_vmxoff(), right after VMXON"},
+    // KVM's instruction emulator on an L2 access that L1's EPT denies (seen
+    // with kvm.force_emulation_prefix=1, ept_perm_insn: emulated).
+    {"kvm-in-bochs", "kvm.emulator-ept-gpa-page",
+     "SDM Vol. 3C 28.2.1 / 27.2.1: the guest-physical address field holds the address of the access that caused the EPT violation or misconfiguration",
+     "KVM (Linux 6.1) reports the GPA with bits 11:0 cleared when its emulator hits L1's EPT",
+     "arch/x86/kvm/mmu/paging_tmpl.h walk_addr_generic(): the data page is translated through L1's EPT as "
+     "kvm_translate_gpa(..., gfn_to_gpa(gfn), ...), a page-aligned address, and nested_ept_inject_page_fault() (vmx/nested.c) "
+     "writes that fault address to vmcs12. Test value: x86/ept_perm_insn.cc accesses offset 0x40 of the page"},
+    {"kvm-in-bochs", "kvm.emulator-ept-gla",
+     "SDM Vol. 3C 27.2.1: with qualification bit 7 set, the guest-linear address field holds the linear address of the access",
+     "KVM (Linux 6.1) leaves a stale guest-linear address when its emulator injects the EPT violation",
+     "arch/x86/kvm/vmx/nested.c nested_ept_inject_page_fault() sets the exit reason, qualification and GPA of vmcs12 only; "
+     "the GLA field comes from vmcs02 (sync_vmcs02_to_vmcs12), last written by the hardware exit that started the "
+     "emulation (here the #UD of the forced-emulation prefix). Test value: L2 accesses its window at linear = guest-physical"},
+    {"kvm-in-bochs", "kvm.emulator-ept-qual-access",
+     "SDM Vol. 3C 28.2.1, Table 28-7: bits 2:0 give the access kind (bit 0 only for data reads; a read-modify-write sets bit 1)",
+     "KVM (Linux 6.1) sets bit 0 for every emulated access, and reports a locked read-modify-write that faults as a read",
+     "arch/x86/kvm/x86.c translate_nested_gpa() adds PFERR_USER_MASK (\"NPT walks are always user-walks\") to every L1-EPT walk of the "
+     "emulator, which paging_tmpl.h turns into EPT_VIOLATION_ACC_READ; the emulator reads the operand of `lock add` before "
+     "it writes, so the walk that faults is a read. Only a mismatch in bits 1:0 is taken for this row"},
     {"kvm-in-bochs", "ept.walk-a-flag-write",
      "SDM Vol. 3C 29.3.3.2: processor writes of guest paging-structure A/D flags are data writes",
      "Bochs 2.7 deviation passed through KVM: no EPT violation for an A/D write to a read-only guest paging page",

@@ -45,9 +45,10 @@ echo 1 >/proc/sys/kernel/printk
 dmesg -c >/dev/null
 
 mark "kvm-load-begin uptime=$(uptime_s)"
-for m in irqbypass kvm; do
-	insmod "/lib/kvm/$m.ko" || fail "insmod $m.ko failed (status $?)"
-done
+insmod /lib/kvm/irqbypass.ko || fail "insmod irqbypass.ko failed (status $?)"
+# force_emulation_prefix: L2's "ud2; .ascii kvm" prefix sends the next
+# instruction through KVM's emulator (ept_perm_insn: emulated).
+insmod /lib/kvm/kvm.ko force_emulation_prefix=1 || fail "insmod kvm.ko failed (status $?)"
 insmod /lib/kvm/kvm-intel.ko nested=1 || fail "kvm_intel did not load (insmod kvm-intel.ko nested=1: status $?)"
 [ -c /dev/kvm ] || fail "kvm_intel loaded but /dev/kvm is missing"
 mark "kvm-load-end uptime=$(uptime_s)"
@@ -58,6 +59,7 @@ mark "kvm-params-begin"
 for p in /sys/module/kvm_intel/parameters/*; do
 	printf '%s=%s\n' "${p##*/}" "$(cat "$p")"
 done
+printf 'kvm.force_emulation_prefix=%s\n' "$(cat /sys/module/kvm/parameters/force_emulation_prefix)"
 mark "kvm-params-end"
 case $(cat /sys/module/kvm_intel/parameters/nested) in
 Y | 1) ;;

@@ -70,13 +70,20 @@ EptRules ept_rules_here(bool mbec = false);
 
 // One check of an EPT-violation exit qualification (or its #VE copy)
 // against e: (actual & e.qual_mask) == e.qual; a failure shows both and
-// the mask.
+// the mask. deviation: a known deviation of the backend (errata.hh) the
+// caller found to match exactly this mismatch, or nullptr.
 template <class... Args>
-bool report_ept_qual(const EptExpect& e, u64 actual, Here fmt, const Args&... args)
+bool report_ept_qual_dev(const EptExpect& e, u64 actual, const char* deviation, Here fmt, const Args&... args)
 {
     char exp[64], act[32];
     snformat(exp, sizeof(exp), "%#lx (mask %#lx)", e.qual, e.qual_mask);
     snformat(act, sizeof(act), "%#lx", actual);
     Diagnostic d{exp, act};
-    return report_check(e.qual_matches(actual), &d, nullptr, fmt, args...);
+    return report_check(e.qual_matches(actual), &d, deviation, fmt, args...);
+}
+
+template <class... Args>
+bool report_ept_qual(const EptExpect& e, u64 actual, Here fmt, const Args&... args)
+{
+    return report_ept_qual_dev(e, actual, nullptr, fmt, args...);
 }

@@ -185,7 +185,7 @@ EptExpect expect_access(BitBench& b, const EptEntryKindInfo& k, EptEntry value, 
     for (int level = 4; level >= k.leaf_level; level--)
         walk[n++] = level == k.level ? value.raw() : b.entry(k, level)->raw();
     EptProbe p;
-    p.access = op == L2Op::Read ? EptAccess::Read : op == L2Op::Write ? EptAccess::Write : EptAccess::Fetch;
+    p.access = ept_access_of(op);
     return ept_expect(walk, n, 4, p, ept_rules_here());
 }
 

@@ -10,18 +10,7 @@ Ept::Ept() : root_(alloc_page()) {}
 Ept::~Ept()
 {
     if (root_.raw())
-        free_tables(root_, 4);
-}
-
-void Ept::free_tables(PhysAddr table, int level)
-{
-    if (level > 1) {
-        u64* t = phys_to_ptr<u64>(table);
-        for (int i = 0; i < 512; i++)
-            if (EptFormat::present(t[i]) && !EptFormat::is_large_leaf(t[i], level))
-                free_tables(PhysAddr(t[i] & EPT_ADDR_MASK), level - 1);
-    }
-    free_page(table);
+        pt_free_tables<EptFormat>(root_, 4);
 }
 
 WalkStatus Ept::map(GuestPhysAddr gpa, PhysAddr pa, u64 perms, int level, EptMemType mt)

@@ -38,7 +38,6 @@ public:
     [[nodiscard]] bool identity_map(u64 size, u64 perms);
 
 private:
-    void free_tables(PhysAddr table, int level);
     PhysAddr root_;
 };
 

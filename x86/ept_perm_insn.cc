@@ -136,11 +136,7 @@ void check_exit_gpa(const RunResult& r, u64 want, bool emulated, const char* lab
     const char* dev = emulated && r.exit.guest_phys == (want & ~0xfffull) && r.exit.guest_phys != want
                           ? known_deviation("kvm.emulator-ept-gpa-page")
                           : nullptr;
-    char exp[32], act[32];
-    snformat(exp, sizeof(exp), "%#lx", want);
-    snformat(act, sizeof(act), "%#lx", r.exit.guest_phys);
-    Diagnostic d{exp, act};
-    report_check(r.exit.guest_phys == want, &d, dev, "%s: guest-physical address", label);
+    report_eq_dev(r.exit.guest_phys, want, dev, "%s: guest-physical address", label);
 }
 
 // Checks an exit against the expectation for an access of kind at the
@@ -170,13 +166,9 @@ bool check_violation(EptWindow& w, const RunResult& r, GuestPhysAddr fault_gpa, 
     report_ept_qual_dev(e, q, emulated && only_access_bits ? known_deviation("kvm.emulator-ept-qual-access") : nullptr,
                     "%s: exit qualification", label);
     check_exit_gpa(r, fault_gpa.raw(), emulated, label);
-    char exp[32], act[32];
-    snformat(exp, sizeof(exp), "%#lx", fault_gpa.raw());
-    snformat(act, sizeof(act), "%#lx", r.exit.guest_linear);
-    Diagnostic d{exp, act};
-    report_check(r.exit.guest_linear == fault_gpa.raw(), &d,
-                 emulated && r.exit.guest_linear != fault_gpa.raw() ? known_deviation("kvm.emulator-ept-gla") : nullptr,
-                 "%s: guest-linear address", label);
+    bool stale_gla = emulated && r.exit.guest_linear != fault_gpa.raw();
+    report_eq_dev(r.exit.guest_linear, fault_gpa.raw(), stale_gla ? known_deviation("kvm.emulator-ept-gla") : nullptr,
+                  "%s: guest-linear address", label);
     return true;
 }
 

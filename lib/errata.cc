@@ -68,6 +68,14 @@ constexpr Erratum kErrata[] = {
      "Bochs 2.7-3.0 uses only bits 31:0 of the INVVPID type register (0x100000002 acts as all-context)",
      "cpu/vmx.cc INVVPID(): `type = i->os64L() ? BX_READ_64BIT_REG(i->dst()) : BX_READ_32BIT_REG(i->dst())`; os64L() needs REX.W, "
      "which INVVPID does not take. Test value: lib/x86/vmx/insn.cc invvpid_desc() passes the type in a 64-bit register"},
+    {"bochs bochs-2.8* bochs-2.9* bochs-3*", "ept.mbec-qual-xu-bit13",
+     "SDM Vol. 3C 28.2.1, Table 28-7 (Table 29-7 in later editions): with 'mode-based execute control for EPT' = 1, "
+     "bit 6 is the AND of bit 10 over the walk for every EPT violation; bit 13 is set only for a shadow-stack access",
+     "Bochs 3.0 (MBEC models) puts the AND of bit 10 in bit 13 instead of bit 6 for data accesses (fetches are right)",
+     "cpu/paging.cc translate_guest_physical() (3.0: lines 1938, 2073-2074): combined_access gets BX_EPT_MBE_USER_EXECUTE "
+     "(0x400) under MBE_CTRL and the qualification is `access_mask | (combined_access << 3)`, which lands bit 10 on bit 13; "
+     "only `if (vm->vmexec_ctrls2.MBE_CTRL() && (rw == BX_EXECUTE))` then masks to bits 5:0 and sets bit 6. A 2021 (2.7-era) "
+     "copy of the function has the same statements, but 2.7 offers MBEC on no model. Test value: x86/ept_perm.cc mbec, upper RWX+XU over PTE XU / X+XU, read"},
     // Linux KVM nested VMX (ACCEL=kvm-in-bochs: Debian 6.1 kvm_intel on Bochs 2.7). The
     // Bochs CPU deviations below pass through KVM to L1; the cause names both layers.
     {"kvm-in-bochs", "vmcall.root-kvm-hypercall",

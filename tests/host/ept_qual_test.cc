@@ -129,6 +129,51 @@ TEST(EptQual, MbecUserFetchUsesXuAndBit6IsTheAndOfBit10)
     EXPECT_FALSE(ept_present(XU, false));
 }
 
+TEST(EptQual, MbecBit6IsDefinedForDataAccessesToo)
+{
+    // Table 28-7: with MBEC bit 6 is the AND of bit 10 for every violation,
+    // not only fetches; bit 13 (shadow-stack access) stays 0.
+    EptRules r;
+    r.mbec = true;
+    r.exec_only = true;
+    for (bool user : {false, true}) {
+        EptExpect e = walk4k(RWX | XU, RWX | XU, RWX | XU, XU, probe(EptAccess::Read, user), r);
+        EXPECT_EQ(e.outcome, EptOutcome::Violation);
+        EXPECT_EQ(e.qual, q::READ | q::XU | q::GLA_VALID | q::TRANSLATION) << user;
+        EXPECT_FALSE(e.qual_matches(e.qual | q::SHADOW_STACK));
+        // One entry without XU: bit 6 clear.
+        e = walk4k(RWX, RWX | XU, RWX | XU, X | XU, probe(EptAccess::Read, user), r);
+        EXPECT_EQ(e.qual & (q::X | q::XU), q::X) << user;
+    }
+}
+
+TEST(EptQual, XuInBit13MatchesOnlyThatShift)
+{
+    EptRules r;
+    r.mbec = true;
+    r.exec_only = true;
+    r.advanced_info = true;
+    EptExpect e = walk4k(RWX | XU, RWX | XU, RWX | XU, XU, probe(EptAccess::Read), r);
+    u64 moved = (e.qual & ~q::XU) | q::SHADOW_STACK;
+    EXPECT_TRUE(ept_qual_xu_in_bit13(e, EptAccess::Read, r, moved));
+    EXPECT_FALSE(ept_qual_xu_in_bit13(e, EptAccess::Read, r, e.qual));              // no mismatch
+    EXPECT_FALSE(ept_qual_xu_in_bit13(e, EptAccess::Read, r, e.qual | q::SHADOW_STACK)); // bit 6 kept
+    EXPECT_FALSE(ept_qual_xu_in_bit13(e, EptAccess::Read, r, e.qual & ~q::XU));     // bit 6 lost only
+    EXPECT_FALSE(ept_qual_xu_in_bit13(e, EptAccess::Read, r, moved | q::R));        // another bit wrong
+    EXPECT_FALSE(ept_qual_xu_in_bit13(e, EptAccess::Fetch, r, moved));              // fetches are right
+    EptRules off = r;
+    off.mbec = false;
+    EXPECT_FALSE(ept_qual_xu_in_bit13(walk4k(RWX | XU, RWX | XU, RWX | XU, R, probe(EptAccess::Write), off),
+                                      EptAccess::Write, off, q::WRITE | q::R | q::SHADOW_STACK | q::GLA_VALID |
+                                                                 q::TRANSLATION));
+    // A walk without XU: bit 6 expected 0, nothing to move.
+    e = walk4k(RWX, RWX | XU, RWX | XU, XU, probe(EptAccess::Read), r);
+    EXPECT_FALSE(ept_qual_xu_in_bit13(e, EptAccess::Read, r, e.qual | q::SHADOW_STACK));
+    // No violation: never.
+    e = walk4k(RWX | XU, RWX | XU, RWX | XU, R | XU, probe(EptAccess::Read), r);
+    EXPECT_FALSE(ept_qual_xu_in_bit13(e, EptAccess::Read, r, q::SHADOW_STACK));
+}
+
 TEST(EptQual, ReadModifyWriteLeavesBit0Open)
 {
     EptExpect e = walk4k(RWX, RWX, RWX, R, probe(EptAccess::ReadModifyWrite));

@@ -2,6 +2,7 @@
 #include "x86/vmx/ept_harness.hh"
 #include "report.hh"
 #include "x86/vmx/caps.hh"
+#include "x86/vmx/vmcs.hh"
 
 void l2_access(u64 mailbox)
 {
@@ -84,6 +85,35 @@ bool ept_invalidate(Eptp eptp, const char* what)
         return false;
     }
     return true;
+}
+
+bool ept_enable_mbec(EptGuest& eg, const char* what)
+{
+    Ept& ept = eg.ept();
+    u64 end = ept_identity_size();
+    for (u64 a = 0; a < end;) {
+        GuestPhysAddr gpa(a);
+        int leaf_level = 0;
+        if (!ept.leaf(gpa, &leaf_level)) {
+            report_error("%s: no EPT leaf maps L1 memory at %#lx", what, a);
+            return false;
+        }
+        for (int level = 4; level >= leaf_level; level--) {
+            EptEntry* e = ept.entry(gpa, level);
+            if (!e) {
+                report_error("%s: no level-%d EPT entry on the walk of %#lx", what, level, a);
+                return false;
+            }
+            *e = e->with(EptEntry::XU);
+        }
+        u64 size = pt_level_size(leaf_level);
+        a = (a & ~(size - 1)) + size;
+    }
+    if (!vmcs_set_bits(VmcsField::SECONDARY_VM_EXEC_CONTROL, proc2::MBEC)) {
+        report_error("%s: VMWRITE of the MBEC control failed", what);
+        return false;
+    }
+    return ept_invalidate(eg.eptp(), what);
 }
 
 void l2_access_loop(u64 mailbox)

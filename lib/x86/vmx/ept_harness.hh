@@ -83,6 +83,17 @@ const char* ept_ad_unavailable_reason();
 // after reporting an ERROR under what when INVEPT failed.
 [[nodiscard]] bool ept_invalidate(Eptp eptp, const char* what);
 
+// Turns on "mode-based execute control for EPT" (secondary control bit 22)
+// in the current VMCS (eg's) and sets bit 10 (execute for user-mode linear
+// addresses, XU) in every EPT entry that maps L1 memory (the identity map of
+// setup_ept_and_enable, all levels of each walk), then INVEPT. With MBEC a
+// user-mode fetch needs XU in every entry of its walk (SDM Vol. 3C 29.3.3.2),
+// so L2 code on user pages (CPL3, l2_user.hh) stays executable; supervisor
+// fetches still need bit 2, which the identity map has. Entries outside L1
+// memory (test windows) are left as they are. False after reporting an
+// ERROR under what.
+[[nodiscard]] bool ept_enable_mbec(EptGuest& eg, const char* what);
+
 // rax value of the VMCALL with which l2_access_loop ends each step.
 constexpr u64 L2_STEP = 0x4e564d5853544550ull;
 

@@ -54,7 +54,7 @@ namespace ept_qual {
 constexpr u64 READ = 1ull << 0, WRITE = 1ull << 1, FETCH = 1ull << 2, R = 1ull << 3, W = 1ull << 4,
               X = 1ull << 5, XU = 1ull << 6, GLA_VALID = 1ull << 7, TRANSLATION = 1ull << 8,
               USER_LINEAR = 1ull << 9, GUEST_WRITABLE = 1ull << 10, GUEST_NX = 1ull << 11,
-              NMI_UNBLOCKING = 1ull << 12;
+              NMI_UNBLOCKING = 1ull << 12, SHADOW_STACK = 1ull << 13;
 // Bits 11:9: undefined without advanced VM-exit information.
 constexpr u64 ADVANCED = USER_LINEAR | GUEST_WRITABLE | GUEST_NX;
 } // namespace ept_qual
@@ -74,6 +74,13 @@ bool ept_memtype_reserved(u64 leaf);
 // (or PML5E for 5-level walks), walk[count-1] the leaf (or the entry at
 // which the walk stopped). levels is the level of walk[0] (4 or 5).
 EptExpect ept_expect(const u64* walk, int count, int levels, const EptProbe& probe, const EptRules& rules);
+
+// True when actual is exactly e's qualification (under e.qual_mask) with
+// bit 6 moved to bit 13: a data access (not a fetch) under MBEC whose walk
+// allows user-mode execute (e.qual has bit 6), reported with bit 6 clear and
+// bit 13 (shadow-stack access) set instead. The known deviation
+// ept.mbec-qual-xu-bit13 (lib/errata.cc); false for every other mismatch.
+bool ept_qual_xu_in_bit13(const EptExpect& e, EptAccess access, const EptRules& rules, u64 actual);
 
 // Bits 2:0 for an access kind (ReadModifyWrite: bit 1).
 u64 ept_qual_access_bits(EptAccess a);

@@ -38,7 +38,8 @@ constexpr u64 CODE_VALUE = 0x1122334455667788ull;
 // The test windows: guest-physical 512 GiB and up, behind their own EPT
 // PML4E (index 1), so a bit in that PML4E touches only the probe's access
 // and not L2's code, stack or page tables. L2 reaches them through 4 KiB
-// aliases VA = GPA in L1's page tables (which L2 shares).
+// aliases VA = ept_alias_la(GPA) != GPA in L1's page tables (which L2
+// shares), so that the guest-linear address of a violation is checked.
 constexpr u64 WINDOW = EPT_FAR_GPA.raw();
 constexpr u64 WINDOW_4K = WINDOW, WINDOW_2M = WINDOW + (1ull << 30), WINDOW_1G = WINDOW + (2ull << 30);
 
@@ -59,9 +60,9 @@ public:
     explicit BitBench(bool ad) : s_(EptOptions{.ad = ad}), backing_(alloc_page()) {}
     ~BitBench()
     {
-        for (u64 va : mapped_)
-            if (va && !unmap_page(current_page_root(), VirtAddr(va)))
-                report_error("unmapping the L1 alias at %#lx failed", va);
+        for (u64 gpa : mapped_)
+            if (gpa && !unmap_page(current_page_root(), VirtAddr(ept_alias_la(gpa))))
+                report_error("unmapping the L1 alias at %#lx failed", ept_alias_la(gpa));
         if (backing_.raw())
             free_page(backing_);
     }
@@ -90,7 +91,7 @@ public:
             GuestPhysAddr gpa(window(level) + (backing_ - base));
             GuestPhysAddr leaf_gpa = gpa.align_down(size);
             if (s_.ept().map(leaf_gpa, base, RWX, level) != WalkStatus::Ok ||
-                map_page(current_page_root(), VirtAddr(gpa.raw()), PhysAddr(gpa.raw()), Pte::RW) != WalkStatus::Ok) {
+                map_page(current_page_root(), VirtAddr(ept_alias_la(gpa.raw())), PhysAddr(gpa.raw()), Pte::RW) != WalkStatus::Ok) {
                 report_error("%s: mapping the %s test window failed", what, level == 1 ? "4K" : level == 2 ? "2M" : "1G");
                 return false;
             }
@@ -104,11 +105,13 @@ public:
     {
         return s_.ept().entry(GuestPhysAddr(mapped_[k.leaf_level - 1]), level ? level : k.level);
     }
-    // The address L2 accesses for op through the window of kind k.
+    // The guest-physical address L2 accesses for op through the window of kind k.
     u64 addr(const EptEntryKindInfo& k, L2Op op) const
     {
         return mapped_[k.leaf_level - 1] + (op == L2Op::Read ? OFF_READ : op == L2Op::Write ? OFF_WRITE : OFF_CODE);
     }
+    // The linear address L2 uses for it (differs from addr() above bit 12).
+    u64 la(const EptEntryKindInfo& k, L2Op op) const { return ept_alias_la(addr(k, op)); }
     // The entry of kind k becomes value; INVEPT; L2 performs op; the entry
     // is restored and check(result, entry as the access left it) runs; then
     // L2 finishes the access. False (ERROR reported) when the bench broke.
@@ -120,7 +123,7 @@ public:
         *e = value;
         *phys_to_ptr<u64>(backing_ + OFF_WRITE) = 0;
         bool flushed = invalidate(name);
-        RunResult r = flushed ? s_.step(op, addr(k, op), WRITE_VALUE) : RunResult{RunStatus::VmFail, VmxResult::fail_invalid(), {}};
+        RunResult r = flushed ? s_.step(op, la(k, op), WRITE_VALUE) : RunResult{RunStatus::VmFail, VmxResult::fail_invalid(), {}};
         EptEntry after = *e;
         *e = old;
         if (!flushed)
@@ -249,7 +252,7 @@ void run_reserved(bool present)
                              "%s: EPT misconfiguration at the access's GPA", name);
             } else {
                 // A not-present entry ends the walk: permissions 0.
-                check_violation(r, expect_access(b, k, value, op), a, a, nullptr, "%s (not present): EPT violation", name);
+                check_violation(r, expect_access(b, k, value, op), b.la(k, op), a, nullptr, "%s (not present): EPT violation", name);
             }
         });
     });
@@ -285,7 +288,7 @@ void run_reserved_memtype(bool present)
                         report_check(r.exited(ExitReason::EPT_MISCONFIG) && r.exit.guest_phys == a, &d, nullptr,
                                      "%s: EPT misconfiguration at the access's GPA", name);
                     } else {
-                        check_violation(r, expect_access(b, k, value, op), a, a, nullptr,
+                        check_violation(r, expect_access(b, k, value, op), b.la(k, op), a, nullptr,
                                         "%s (not present): EPT violation", name);
                     }
                 });
@@ -311,7 +314,7 @@ void test_reserved_present() { run_reserved(true); }
 
 // Expect: the same bits in a not-present entry (bits 2:0 = 000b) are
 // ignored: EPT violation with the access bit, permissions 0, GLA valid,
-// bit 8 set (access to the translation), GLA = GPA = the access's address
+// bit 8 set (access to the translation), GPA = the access's address, GLA = its linear alias
 // (SDM Vol. 3C 29.3.2, 29.3.3.2; 28.2.1 Table 28-7).
 void test_reserved_not_present() { run_reserved(false); }
 

@@ -31,6 +31,10 @@ public:
     [[nodiscard]] bool ready(const char* what);
 
     GuestPhysAddr gpa() const { return gpa_; }
+    // The linear address at which L2 sees gpa() (ept_alias_la), and that of
+    // any guest-physical address g of the window's two pages.
+    u64 la() const { return ept_alias_la(gpa_.raw()); }
+    u64 la(GuestPhysAddr g) const { return ept_alias_la(g.raw()); }
     int leaf_level() const { return leaf_level_; }
     bool user() const { return tables_.user(); }
     L2PageTables& tables() { return tables_; }

@@ -54,10 +54,11 @@ const char* needs_window()
 }
 
 // An EPT guest (l2_access_loop) with one backing page mapped three times
-// behind WINDOW: by a 4 KiB, a 2 MiB and a 1 GiB leaf.
+// behind WINDOW: by a 4 KiB, a 2 MiB and a 1 GiB leaf (only the first
+// max_level of them: 1 for the 4 KiB window alone).
 class BitBench {
 public:
-    explicit BitBench(bool ad) : s_(EptOptions{.ad = ad}), backing_(alloc_page()) {}
+    explicit BitBench(bool ad, int max_level = 3) : s_(EptOptions{.ad = ad}), backing_(alloc_page()), max_level_(max_level) {}
     ~BitBench()
     {
         for (u64 gpa : mapped_)
@@ -85,7 +86,7 @@ public:
         page[OFF_CODE + 1] = 0xb8;
         *reinterpret_cast<u64*>(page + OFF_CODE + 2) = CODE_VALUE;
         page[OFF_CODE + 10] = X86_RET;
-        for (int level = 1; level <= 3; level++) {
+        for (int level = 1; level <= max_level_; level++) {
             u64 size = pt_level_size(level);
             PhysAddr base = backing_.align_down(size);
             GuestPhysAddr gpa(window(level) + (backing_ - base));
@@ -165,6 +166,7 @@ private:
 
     EptStepper s_;
     PhysAddr backing_;
+    int max_level_;
     u64 mapped_[3] = {};
 };
 
@@ -318,6 +320,50 @@ void test_reserved_present() { run_reserved(true); }
 // (SDM Vol. 3C 29.3.2, 29.3.3.2; 28.2.1 Table 28-7).
 void test_reserved_not_present() { run_reserved(false); }
 
+// Bit 7 set in a present entry of kind (PML4E, or a PDPTE where it is
+// reserved) whose other bits are those of a page of that size: address 0
+// (aligned to 512 GiB / 1 GiB), RWX, memory type 0 (UC) and nothing else
+// reserved. A hypervisor that took bit 7 as a page size would map the
+// access to host address 0 + offset and complete it; the SDM makes the
+// entry a misconfiguration (29.3.3.1) for every access.
+void run_bit7_page_shaped(EptEntryKind kind)
+{
+    VmxOn vmx;
+    if (!vmx.ok())
+        return;
+    BitBench b(false, 1);
+    if (!b.ready("bit 7 page-shaped"))
+        return;
+    const EptEntryKindInfo* k = nullptr;
+    for (const EptEntryKindInfo& i : kEptEntryKinds)
+        if (i.kind == kind)
+            k = &i;
+    for (L2Op op : kOps) {
+        char name[80];
+        snformat(name, sizeof(name), "%s bit 7, address 0, RWX: %s", k->name, l2_op_name(op));
+        u64 a = b.addr(*k, op);
+        bool ok = b.probe(*k, op, EptEntry(EptEntry::LARGE | RWX), name, [&](const RunResult& r, EptEntry) {
+            char exp[64];
+            snformat(exp, sizeof(exp), "EPT misconfiguration at GPA %#lx", a);
+            Diagnostic d{exp, r.describe()};
+            report_check(r.exited(ExitReason::EPT_MISCONFIG) && r.exit.guest_phys == a, &d, nullptr,
+                         "%s: EPT misconfiguration at the access's GPA", name);
+        });
+        if (!ok)
+            return;
+    }
+}
+
+// Expect: bit 7 of a PML4E is reserved whatever else the entry holds (SDM
+// Vol. 3C 29.3.2 Table 29-1; 29.3.3.1): with an address aligned to 512 GiB,
+// RWX and memory type UC, as if it mapped a 512 GiB page, a read, a write
+// and a fetch are each an EPT misconfiguration at the access's GPA.
+void test_pml4e_bit7_page_shaped() { run_bit7_page_shaped(EptEntryKind::Pml4e); }
+// Expect: on a CPU without 1 GiB EPT pages (IA32_VMX_EPT_VPID_CAP[17] = 0)
+// bit 7 of a PDPTE is reserved (Table 29-3): the same with an address
+// aligned to 1 GiB is an EPT misconfiguration for every access.
+void test_pdpte_bit7_page_shaped() { run_bit7_page_shaped(EptEntryKind::Pdpte); }
+
 // The ignored-bit probes under EPT A/D ad: each ignored bit set alone
 // (cleared = false) or cleared from an entry with every ignored bit set.
 void run_ignored(bool ad, bool cleared)
@@ -368,7 +414,20 @@ const char* needs_ad()
     return ept_ad_unavailable_reason();
 }
 
+// The 4 KiB window alone (ept_window.hh) suffices for the bit-7 probes.
+const char* needs_4k_window() { return ept_window_unavailable_reason(1); }
+const char* needs_no_1g()
+{
+    if (const char* why = needs_4k_window())
+        return why;
+    return vmx_caps().ept_has(ept_cap::PDPTE_1G)
+               ? "1 GiB EPT pages supported (IA32_VMX_EPT_VPID_CAP[17]): bit 7 of a PDPTE maps a page, it is not reserved"
+               : nullptr;
+}
+
 constexpr TestCase kCases[] = {
+    {"pml4e_bit7_page_shaped", test_pml4e_bit7_page_shaped, needs_4k_window},
+    {"pdpte_bit7_page_shaped", test_pdpte_bit7_page_shaped, needs_no_1g},
     {"reserved_present", test_reserved_present, needs_window},
     {"reserved_not_present", test_reserved_not_present, needs_window},
     {"reserved_memtype", test_reserved_memtype, needs_window},

@@ -660,10 +660,30 @@ constexpr BadListEntry kBadListEntries[] = {
     {6, [](u64 e) { return e | 1ull << cpu_maxphyaddr(); }, "VMFUNC(0, 6): list entry with the bit at MAXPHYADDR set"},
 };
 
+// The EPTP list and the page right after it, contiguous, freed when the
+// scope ends: a hypervisor that read entry 512 would read offset 0 of the
+// second page.
+struct EptpListPages {
+    PhysAddr pa = alloc_pages(2);
+    EptpListPages() = default;
+    ~EptpListPages()
+    {
+        if (pa.raw()) {
+            free_page(pa);
+            free_page(pa + PAGE_SIZE);
+        }
+    }
+    EptpListPages(const EptpListPages&) = delete;
+    EptpListPages& operator=(const EptpListPages&) = delete;
+    u64* ptr() const { return phys_to_ptr<u64>(pa); }
+};
+
 // An EPT guest with VM functions on and EPTP switching enabled. EPTP list:
 // [0] the guest's EPTP (EPT_TEST_GPA -> page A), [1] and [511] a second EPT
 // (identity map too, EPT_TEST_GPA -> page B), the invalid EPTPs of
-// kBadListEntries, every other entry 0. The EPTP-index field is written
+// kBadListEntries, every other entry 0; the second EPT's EPTP also sits
+// right after the list (where an index of 512 would point), so a hypervisor
+// that reads past the list switches visibly instead of exiting. The EPTP-index field is written
 // (0) only where it exists: with the 1-setting of 'EPT-violation #VE'
 // allowed (SDM Vol. 3C 25.6.20 / 26.5.6.3).
 class VmfuncGuest {
@@ -688,6 +708,7 @@ public:
         list_.ptr()[0] = eg_.eptp().raw();
         list_.ptr()[1] = eptp2_.raw();
         list_.ptr()[511] = eptp2_.raw();
+        list_.ptr()[512] = eptp2_.raw(); // offset 0 of the page after the list
         for (const BadListEntry& b : kBadListEntries) {
             list_.ptr()[b.index] = b.make(eptp2_.raw());
             if (eptp_valid(list_.ptr()[b.index], vmx_caps().ept_vpid, cpu_maxphyaddr())) {
@@ -707,7 +728,8 @@ public:
 private:
     EptGuest eg_;
     Ept ept2_;
-    ScratchPage a_, b_, list_;
+    ScratchPage a_, b_;
+    EptpListPages list_;
     u64 addr_ = 0;
     Eptp eptp2_;
 };
@@ -729,7 +751,8 @@ void check_eptp_index(u64 want, const char* what)
 // with index 1 or 511 (the last entry) loads that EPTP list entry into the
 // EPT pointer and, where the field exists, the index into the EPTP-index
 // field, without an exit, so L2 reads page B at the address that showed
-// page A; an index >= 512, a list entry that is not a valid EPTP (0,
+// page A; an index >= 512 (also with a valid EPTP right after the list,
+// where entry 512 would be), a list entry that is not a valid EPTP (0,
 // reserved bit, walk length 3, memory type 1, bit at MAXPHYADDR), a leaf
 // whose VM-function control bit is 0 each cause a VM exit with reason VMFUNC
 // (59) that leaves the EPTP and the index unchanged; EAX >= 64, or 'enable
@@ -764,7 +787,7 @@ void test_vmfunc()
         const char* what;
     };
     BadCall bad[3 + array_size(kBadListEntries)] = {
-        {0, 512, "VMFUNC(0, 512): index beyond the list"},
+        {0, 512, "VMFUNC(0, 512): index beyond the list (a valid EPTP right after it)"},
         {0, 0xffffffff, "VMFUNC(0, 0xffffffff): index beyond the list"},
         {1, 0, "VMFUNC(1, 0): VM-function control bit 1 is 0"},
     };

@@ -28,10 +28,8 @@ endif
 
 # Test builds that simulate a hypervisor bug, to show that the checks catch
 # it (tests for the tests; tests/runner/test-simulated-bugs.sh). Never for a
-# real run: make SIMULATE_BUG=GLA_IS_GPA (names in lib/x86/vmx/simulate.hh).
-ifneq ($(SIMULATE_BUG),)
-KERNEL_CXXFLAGS += -DNVMX_SIMULATE_$(SIMULATE_BUG)
-endif
+# real run: make SIMULATE_BUG="GLA_IS_GPA ..." (names in lib/x86/vmx/simulate.hh).
+KERNEL_CXXFLAGS += $(foreach bug,$(SIMULATE_BUG),-DNVMX_SIMULATE_$(bug))
 
 LIB_CXX_SRCS := $(shell find lib -name '*.cc' | sort)
 LIB_ASM_SRCS := $(shell find lib -name '*.S' | sort)

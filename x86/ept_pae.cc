@@ -26,6 +26,7 @@
 #include "x86/vmx/ept_harness.hh"
 #include "x86/vmx/expect.hh"
 #include "x86/vmx/legacy_guest.hh"
+#include "x86/vmx/simulate.hh"
 #include "x86/vmx/vmcs.hh"
 #include "x86/vmx/vmx_on.hh"
 
@@ -156,7 +157,14 @@ public:
         r.rdi = new_cr3;
         return true;
     }
-    RunResult run() { return eg_.run(); }
+    RunResult run()
+    {
+        RunResult r = eg_.run();
+        EptEntry* leaf = pdpt_leaf();
+        if (simulate::PDPTE_LOAD_WRITE && leaf && leaf->accessed())
+            *leaf = leaf->with(EptEntry::D);
+        return r;
+    }
     GuestRegs& regs() { return eg_.guest().regs(); }
     // The EPT leaf of the PDPT page (nullptr when it is not mapped).
     EptEntry* pdpt_leaf() { return eg_.ept().entry(EPT_TEST_GPA, 1); }

@@ -95,7 +95,7 @@ constexpr Erratum kErrata[] = {
      "KVM (Linux 6.1) leaves a stale guest-linear address when its emulator injects the EPT violation",
      "arch/x86/kvm/vmx/nested.c nested_ept_inject_page_fault() sets the exit reason, qualification and GPA of vmcs12 only; "
      "the GLA field comes from vmcs02 (sync_vmcs02_to_vmcs12), last written by the hardware exit that started the "
-     "emulation (here the #UD of the forced-emulation prefix). Test value: L2 accesses its window at linear = guest-physical"},
+     "emulation (here the #UD of the forced-emulation prefix). Test value: L2 accesses its window at the linear alias GPA + 0x1000005000 (ept_alias_la)"},
     {"kvm-in-bochs", "kvm.emulator-ept-qual-access",
      "SDM Vol. 3C 28.2.1, Table 28-7: bits 2:0 give the access kind (bit 0 only for data reads; a read-modify-write sets bit 1)",
      "KVM (Linux 6.1) sets bit 0 for every emulated access, and reports a locked read-modify-write that faults as a read",

@@ -2,7 +2,9 @@
 // restrict EPT permissions at ANY level of the walk (PML4E, PDPTE, PDE, leaf)
 // without touching the entries that map L1's memory, with L2 on page tables
 // of its own (supervisor or user pages, l2_user.hh) so that it can run at
-// CPL0 or CPL3. Linear address = guest-physical address in the window.
+// CPL0 or CPL3. L2 reaches the window at a linear alias (la(),
+// ept_alias_la) that differs from its guest-physical address in bits 12 and
+// up, so that a guest-linear address reported as the GPA is caught.
 #pragma once
 #include "report.hh"
 #include "types.hh"

@@ -787,7 +787,7 @@ void test_vmfunc()
         const char* what;
     };
     BadCall bad[3 + array_size(kBadListEntries)] = {
-        {0, 512, "VMFUNC(0, 512): index beyond the list (a valid EPTP right after it)"},
+        {0, 512, "VMFUNC(0, 512): index beyond the list"}, // a valid EPTP sits right after it
         {0, 0xffffffff, "VMFUNC(0, 0xffffffff): index beyond the list"},
         {1, 0, "VMFUNC(1, 0): VM-function control bit 1 is 0"},
     };

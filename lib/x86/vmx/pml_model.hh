@@ -62,7 +62,7 @@ private:
 // must appear exactly once and nothing else may.
 enum class PmlMismatch : u8 { None, Count, NotAligned, Missing, Duplicate };
 
-inline PmlMismatch pml_compare(const u64* entries, unsigned n, const PmlModel& m, unsigned from = 0)
+[[nodiscard]] inline PmlMismatch pml_compare(const u64* entries, unsigned n, const PmlModel& m, unsigned from = 0)
 {
     if (n != m.count() - from)
         return PmlMismatch::Count;

@@ -26,6 +26,11 @@ KERNEL_LIBGCOV := $(shell $(CXX) -print-file-name=libgcov.a)
 KERNEL_COVERAGE_OBJS := $(B)/lib/coverage.o
 endif
 
+# Test builds that simulate a hypervisor bug, to show that the checks catch
+# it (tests for the tests; tests/runner/test-simulated-bugs.sh). Never for a
+# real run: make SIMULATE_BUG="GLA_IS_GPA ..." (names in lib/x86/vmx/simulate.hh).
+KERNEL_CXXFLAGS += $(foreach bug,$(SIMULATE_BUG),-DNVMX_SIMULATE_$(bug))
+
 LIB_CXX_SRCS := $(shell find lib -name '*.cc' | sort)
 LIB_ASM_SRCS := $(shell find lib -name '*.S' | sort)
 LIB_OBJS := $(patsubst %.cc,$(B)/%.o,$(LIB_CXX_SRCS)) \

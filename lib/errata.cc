@@ -57,6 +57,13 @@ constexpr Erratum kErrata[] = {
      "cpu/paging.cc translate_guest_physical(), large leaf: `ppf &= BX_CONST64(0x000fffffffffe000); if (ppf & offset_mask) "
      "misconfig` masks bit 12 off before the reserved-bit test (the guest-paging PAT-bit mask). Test value: x86/ept_config.cc "
      "shaped_entry() sets bit 12 alone in a 2M/1G leaf (static_asserts there)"},
+    {"bochs bochs-2.4* bochs-2.5* bochs-2.6* bochs-2.7*", "ept.pml-offset",
+     "SDM Vol. 3C 29.3.6 (Page-Modification Logging): bits 11:0 of a page-modification log entry are always 0",
+     "Bochs <= 2.7 logs the full guest-physical address of the access, page offset included",
+     "cpu/vmexit.cc vmx_page_modification_logging(Bit64u guest_paddr, unsigned dirty_update): "
+     "`access_write_physical(pAddr, 8, &guest_paddr)` writes guest_paddr unmasked (pre-3.0 source as indexed by the "
+     "search tool; Bochs 3.0 cpu/vmexit.cc writes LPFOf(guest_paddr)). Test value: x86/ept_features.cc pml_precise "
+     "writes at L2_WALK_LA + 0x238; a walk's accesses log the entry's address (page + 8 * index)"},
     {"bochs bochs-* kvm-in-bochs", "exit.ext-intr-if0",
      "SDM Vol. 3C 26.2: with external-interrupt exiting, RFLAGS.IF does not block the exit",
      "Bochs 2.7-3.0 never exits for an external interrupt while the guest runs with RFLAGS.IF=0 (KVM's vmcs02 inherits it)",
@@ -96,7 +103,7 @@ constexpr Erratum kErrata[] = {
      "KVM (Linux 6.1) leaves a stale guest-linear address when its emulator injects the EPT violation",
      "arch/x86/kvm/vmx/nested.c nested_ept_inject_page_fault() sets the exit reason, qualification and GPA of vmcs12 only; "
      "the GLA field comes from vmcs02 (sync_vmcs02_to_vmcs12), last written by the hardware exit that started the "
-     "emulation (here the #UD of the forced-emulation prefix). Test value: L2 accesses its window at linear = guest-physical"},
+     "emulation (here the #UD of the forced-emulation prefix). Test value: L2 accesses its window at the linear alias GPA + 0x1000005000 (ept_alias_la)"},
     {"kvm-in-bochs", "kvm.emulator-ept-qual-access",
      "SDM Vol. 3C 28.2.1, Table 28-7: bits 2:0 give the access kind (bit 0 only for data reads; a read-modify-write sets bit 1)",
      "KVM (Linux 6.1) sets bit 0 for every emulated access, and reports a locked read-modify-write that faults as a read",

@@ -72,7 +72,7 @@ void fill_backing(PhysAddr backing, EptAccess op)
 // Mailbox and backing page for a plain read of the window (no EPT check).
 void probe_setup_read(EptWindow& w)
 {
-    g_box = {EptAccess::Read, w.gpa().raw() + OFFSET, 0};
+    g_box = {EptAccess::Read, w.la() + OFFSET, 0};
     w.restart();
 }
 
@@ -100,14 +100,15 @@ bool enable_ve(PhysAddr ve)
 }
 
 // The whole #VE information against e (the qualification as for a VM exit,
-// bit 12 undefined in the #VE copy) and the access' address.
-void check_ve_info(const VeInfo& v, EptExpect e, u64 addr, const char* label)
+// bit 12 undefined in the #VE copy) and the access' linear and
+// guest-physical addresses.
+void check_ve_info(const VeInfo& v, EptExpect e, u64 la, u64 addr, const char* label)
 {
     e.qual_mask &= ~ept_qual::NMI_UNBLOCKING;
     report_eq(v.reason, static_cast<u32>(ExitReason::EPT_VIOLATION), "%s: VE info exit reason", label);
     report_eq(v.busy, 0xffffffff, "%s: VE info busy word", label);
     report_ept_qual(e, v.qualification, "%s: VE info qualification", label);
-    report_eq(v.gla, addr, "%s: VE info guest-linear address", label);
+    report_eq(v.gla, la, "%s: VE info guest-linear address", label);
     report_eq(v.gpa, addr, "%s: VE info guest-physical address", label);
     char exp[48], act[48];
     snformat(exp, sizeof(exp), "%u (EPTP-index field)", VE_EPTP_INDEX);
@@ -121,8 +122,8 @@ void probe(EptWindow& w, PhysAddr backing, EptAccess op, const EptRules& rules, 
            PhysAddr ve = PhysAddr())
 {
     fill_backing(backing, op);
-    u64 addr = w.gpa().raw() + OFFSET;
-    g_box = {op, addr, WRITTEN};
+    u64 addr = w.gpa().raw() + OFFSET, la = w.la() + OFFSET; // la != addr above bit 12
+    g_box = {op, la, WRITTEN};
     u64 walk[4];
     int n = w.walk(w.gpa() + OFFSET, walk);
     EptProbe p;
@@ -157,7 +158,7 @@ void probe(EptWindow& w, PhysAddr backing, EptAccess op, const EptRules& rules, 
         if (ve.raw()) {
             if (!expect_exception(r, VE_VECTOR, false, "%s: #VE (exception exit, vector 20)", label))
                 return;
-            check_ve_info(*phys_to_ptr<VeInfo>(ve), e, addr, label);
+            check_ve_info(*phys_to_ptr<VeInfo>(ve), e, la, addr, label);
         } else {
             if (!expect_exit(r, ExitReason::EPT_VIOLATION, "%s: EPT violation", label))
                 return;
@@ -166,10 +167,10 @@ void probe(EptWindow& w, PhysAddr backing, EptAccess op, const EptRules& rules, 
                                 ept_qual_xu_in_bit13(e, op, rules, q) ? known_deviation("ept.mbec-qual-xu-bit13") : nullptr,
                                 "%s: exit qualification", label);
             report_eq(r.exit.guest_phys, addr, "%s: guest-physical address", label);
-            report_eq(r.exit.guest_linear, addr, "%s: guest-linear address", label);
+            report_eq(r.exit.guest_linear, la, "%s: guest-linear address", label);
         }
         if (op == EptAccess::Fetch)
-            report_eq(r.exit.guest_rip, addr, "%s: guest RIP at the fetched address", label);
+            report_eq(r.exit.guest_rip, la, "%s: guest RIP at the fetched address", label);
         if (op == EptAccess::Write || op == EptAccess::ReadModifyWrite)
             report_eq(*mem, PATTERN, "%s: memory unchanged", label);
         return;
@@ -333,7 +334,7 @@ void test_cpl3()
     {
         EptWindow w(l2_perm_access, reinterpret_cast<u64>(&g_box), backing, 1, true);
         if (w.ready("cpl3")) {
-            VirtAddr la(w.gpa().raw());
+            VirtAddr la(w.la());
             Pte* pte = get_pte(w.tables().root(), la, PageLevel::Pte4K);
             if (!pte || !set_pte(w.tables().root(), la, PageLevel::Pte4K, pte->without(Pte::US))) {
                 report_error("cpl3: guest PTE of the window not found");

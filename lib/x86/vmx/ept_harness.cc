@@ -1,6 +1,7 @@
 // EPT harness implementation.
 #include "x86/vmx/ept_harness.hh"
 #include "report.hh"
+#include "x86/paging.hh"
 #include "x86/vmx/caps.hh"
 #include "x86/vmx/vmcs.hh"
 
@@ -22,6 +23,17 @@ EptGuest::EptGuest(GuestFn fn, u64 arg, EptOptions options)
 }
 
 bool EptGuest::ready(const char* what) { return guest_.ready() && check_ept_setup(setup_, what); }
+
+L1Alias::L1Alias(GuestPhysAddr gpa) : page_(VirtAddr(ept_alias_la(gpa.raw())).align_down(PAGE_SIZE))
+{
+    ok_ = map_page(current_page_root(), page_, PhysAddr(gpa.align_down(PAGE_SIZE).raw()), Pte::RW) == WalkStatus::Ok;
+}
+
+L1Alias::~L1Alias()
+{
+    if (ok_ && !unmap_page(current_page_root(), page_))
+        report_error("unmapping the L1 alias at %#lx failed", page_.raw());
+}
 
 GuestPhysAddr map_test_page(Ept& ept, PhysAddr backing, u64 perms, int level, EptMemType mt)
 {

@@ -13,12 +13,40 @@
 // below 4 GiB so that L1's identity paging (which L2 shares) covers it.
 constexpr GuestPhysAddr EPT_TEST_GPA(0xc0000000ull);
 
+// L2's linear alias of a guest-physical probe address: GLA = GPA + this
+// (64 GiB + 5 pages: differs in bits 12 and up, same page offset; canonical
+// for every GPA below 128 TiB - 64 GiB). A probe that accessed its GPA as a
+// linear address could not tell a hypervisor that reports the GPA in the
+// guest-linear-address field (SDM Vol. 3C 28.2.1) from a right one.
+constexpr u64 EPT_LA_DELTA = 0x1000005000ull;
+constexpr u64 ept_alias_la(u64 gpa) { return gpa + EPT_LA_DELTA; }
+static_assert(((ept_alias_la(EPT_TEST_GPA.raw()) ^ EPT_TEST_GPA.raw()) >> 12) != 0);
+
+// A 4 KiB mapping of the guest-physical page holding gpa at linear
+// ept_alias_la(gpa) in L1's page tables (which an EptGuest's L2 shares),
+// removed again by the destructor. Assumes nothing else maps that linear
+// page. Check ok().
+class L1Alias {
+public:
+    explicit L1Alias(GuestPhysAddr gpa);
+    ~L1Alias();
+    L1Alias(const L1Alias&) = delete;
+    L1Alias& operator=(const L1Alias&) = delete;
+    [[nodiscard]] bool ok() const { return ok_; }
+    // The linear address of g (in the aliased page).
+    u64 la(GuestPhysAddr g) const { return ept_alias_la(g.raw()); }
+
+private:
+    VirtAddr page_;
+    bool ok_ = false;
+};
+
 // One access L2 performs, chosen by L1 before the run.
 enum class L2Op : u64 { Read = 1, Write = 2, Fetch = 4 };
 
 struct L2Mailbox {
     L2Op op;
-    u64 addr;   // linear (= guest-physical) address to access
+    u64 addr;   // linear address to access
     u64 value;  // written for Write, read back for Read, RAX returned by Fetch
 };
 

@@ -50,7 +50,8 @@ void test_caps_basic()
     const VmxCaps& c = vmx_caps();
     report_value(c.revision() != 0 && !(c.basic & (1ull << 31)), c.basic, "revision id non-zero, bit 31 clear");
     report_value(c.vmcs_size() > 0 && c.vmcs_size() <= 4096, c.vmcs_size(), "VMCS region size in (0, 4096]");
-    report_eq(c.vmcs_memtype(), 6, "VMCS memory type is WB");
+    // A.1: bits 53:50 report UC (0) or WB (6); other values are not used.
+    report_value(vmx_basic::memtype_valid(c.vmcs_memtype()), c.vmcs_memtype(), "VMCS memory type is UC (0) or WB (6)");
     report(!(c.basic & vmx_basic::PHYS_ADDR_32BIT), "bit 48 clear on a 64-bit CPU");
     report_value((c.basic & (0x7ull << 45)) == 0 && (c.basic & (0x7full << 57)) == 0, c.basic,
                  "reserved bits 47:45 and 63:57 clear");

@@ -50,6 +50,8 @@ constexpr unsigned MEMTYPE_SHIFT = 50;
 constexpr u64 INS_OUTS_INFO = 1ull << 54;
 constexpr u64 TRUE_CTLS = 1ull << 55;
 constexpr u64 NO_HW_ERRCODE_CHECK = 1ull << 56;
+// Bits 53:50, the VMCS memory type: UC (0) or WB (6); the SDM uses no other.
+constexpr bool memtype_valid(u32 type) { return type == 0 || type == 6; }
 } // namespace vmx_basic
 
 // IA32_VMX_MISC (SDM Vol. 3D, A.6).

@@ -78,5 +78,21 @@ EptExpect ept_expect(const u64* walk, int count, int levels, const EptProbe& pro
 // Bits 2:0 for an access kind (ReadModifyWrite: bit 1).
 u64 ept_qual_access_bits(EptAccess a);
 
+// Narrowing of a known qualification deviation (lib/errata.cc): true when
+// actual differs from expected, under mask, in exactly the bits `bits` and
+// nowhere else. Any other mismatch is an ordinary failure.
+constexpr bool ept_qual_deviates_only_in(u64 actual, u64 expected, u64 mask, u64 bits)
+{
+    return bits && ((actual ^ expected) & mask) == bits;
+}
+
+// Narrowing of a known "no EPT violation" deviation: the backend let the
+// access complete (L2 reached its next step) instead of exiting; any other
+// outcome (another exit, a VM-entry failure, a wrong violation) is not it.
+constexpr bool ept_missed_violation_only(bool violation_seen, bool access_completed)
+{
+    return !violation_seen && access_completed;
+}
+
 // "read", "write", "fetch", "read-modify-write".
 const char* ept_access_name(EptAccess a);

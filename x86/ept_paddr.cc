@@ -162,7 +162,7 @@ bool probe(WalkBench& b, const GuestWalkCase& c, bool user)
     // After a violation the line says "after RWX + INVEPT" only when that
     // step ran; a backend that completed the access instead (the XFAIL
     // above) gets the plain completion check.
-    const bool after_fix = e.violation() && (fixed || !b.at_step());
+    const bool after_fix = ept_completion_after_fix(e.violation(), fixed, b.at_step());
     report_check(b.completed_right(c.access), &d, nullptr, "%s: %s", name,
                  after_fix ? "after RWX + INVEPT the access completes" : "the access completes");
     // An unexpected exit already failed above: with the page RWX, L2 must

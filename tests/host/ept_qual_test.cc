@@ -225,3 +225,13 @@ TEST(EptQual, MissedViolationOnlyWhenTheAccessCompleted)
     EXPECT_FALSE(ept_missed_violation_only(false, false)); // some other exit
     EXPECT_FALSE(ept_missed_violation_only(true, false));  // the violation came
 }
+
+// ept_paddr's completion line says "after RWX + INVEPT" only when that step
+// ran (issue 15 item 6): not after a backend completed the access instead.
+TEST(EptQual, CompletionLineNamesTheFixOnlyWhenItRan)
+{
+    EXPECT_TRUE(ept_completion_after_fix(true, true, true));    // violation, fix, completed
+    EXPECT_FALSE(ept_completion_after_fix(true, false, true));  // completed without the violation
+    EXPECT_TRUE(ept_completion_after_fix(true, false, false));  // another exit: the expected line fails
+    EXPECT_FALSE(ept_completion_after_fix(false, false, true)); // no violation expected
+}

@@ -94,5 +94,15 @@ constexpr bool ept_missed_violation_only(bool violation_seen, bool access_comple
     return !violation_seen && access_completed;
 }
 
+// The completion line after a probe names the "RWX + INVEPT" fix only when
+// that step can have run: a violation was expected and either the fix ran
+// or the access did not simply complete (a failing exit keeps the expected
+// name, so names stay stable). A backend that completed the access instead
+// of the violation (a known deviation) gets the plain completion line.
+constexpr bool ept_completion_after_fix(bool violation_expected, bool fix_ran, bool access_completed)
+{
+    return violation_expected && (fix_ran || !access_completed);
+}
+
 // "read", "write", "fetch", "read-modify-write".
 const char* ept_access_name(EptAccess a);

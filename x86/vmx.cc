@@ -290,6 +290,7 @@ void test_vmcs_fields()
     }
     const VmxCaps& c = vmx_caps();
     bool write_any = c.misc & vmx_misc::VMWRITE_ANY_FIELD;
+    const VmcsFieldInfo* above_enum = nullptr; // a supported field beyond VMCS_ENUM's highest index
     for (const VmcsFieldInfo& info : kVmcsFields) {
         VmcsField f = info.field;
         VmcsWidth w = vmcs_field_width(f);
@@ -297,6 +298,8 @@ void test_vmcs_fields()
         const bool read_only = vmcs_field_type(f) == VmcsFieldType::ReadOnlyData && !write_any;
         u64 old = 0;
         VmxResult rd = vmcs_try_read(f, &old);
+        if (rd.ok() && vmcs_field_index(f) > c.max_vmcs_index() && !above_enum)
+            above_enum = &info;
         if (rd.is_fail_valid(err(E::UNSUPPORTED_VMCS_COMPONENT))) {
             VmxResult wr = vmcs_try_write(f, 0);
             if (must_exist) {
@@ -332,6 +335,11 @@ void test_vmcs_fields()
         Diagnostic d{exp, act};
         report_check(wr.ok() && rd2.ok() && (got & mask) == (want & mask), &d, nullptr, "%s: VMWRITE reads back", info.name);
     }
+    // A.9: IA32_VMX_VMCS_ENUM[9:1] is the highest index of any field.
+    char enum_exp[48];
+    snformat(enum_exp, sizeof(enum_exp), "every index <= %u", c.max_vmcs_index());
+    Diagnostic ed{enum_exp, above_enum ? above_enum->name : "none above"};
+    report_check(!above_enum, &ed, nullptr, "every supported field's index is at most IA32_VMX_VMCS_ENUM[9:1]");
     u64 v = 0;
     VmxResult bogus = vmread(0x7ffe, &v);
     Diagnostic bd{"VMfailValid(12)", vmx_result_str(bogus)};

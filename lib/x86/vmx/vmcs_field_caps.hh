@@ -1,9 +1,8 @@
-// Which VMCS fields must exist, derived from the VMX capability MSRs (SDM
-// Vol. 3D, Appendix B: "this field exists only on processors that support
-// the 1-setting of ..."; Vol. 3C 25.6-25.8 for the controls). A field exists
-// iff its feature can be enabled; here only the "if" half is a requirement
-// (a field whose feature can be enabled must exist). Pure logic over a
-// VmxCaps value, also unit-tested on the host (tests/host/vmcs_field_caps_test.cc).
+// Which VMCS fields exist, derived from the VMX capability MSRs (SDM Vol.
+// 3D, Appendix B: "this field exists only on processors that support the
+// 1-setting of ..."; Vol. 3C 25.6-25.8 for the controls). A field exists iff
+// its feature can be enabled (x86/vmx.cc vmcs_fields checks both halves).
+// Pure logic over a VmxCaps value, also unit-tested on the host (tests/host/vmcs_field_caps_test.cc).
 #pragma once
 #include "types.hh"
 #include "x86/arch/vmcs_fields.hh"
@@ -141,7 +140,7 @@ constexpr bool may_set_any(ControlCaps c, u64 bits) { return (c.may_be_one() & b
 // What the capabilities say about f's existence.
 enum class FieldExpect : u8 {
     MustExist, // its feature can be enabled (or it always exists)
-    NoFeature, // its feature cannot be enabled: the SDM says it does not exist (not checked, see the file comment)
+    NoFeature, // its feature cannot be enabled: the field does not exist
     Open,      // not decided here (FieldGate::Unknown)
 };
 

@@ -110,6 +110,14 @@ constexpr Erratum kErrata[] = {
      "arch/x86/kvm/x86.c translate_nested_gpa() adds PFERR_USER_MASK (\"NPT walks are always user-walks\") to every L1-EPT walk of the "
      "emulator, which paging_tmpl.h turns into EPT_VIOLATION_ACC_READ; the emulator reads the operand of `lock add` before "
      "it writes, so the walk that faults is a read. Only a mismatch in bits 1:0 is taken for this row"},
+    {"kvm-in-bochs", "vmcs.field-without-feature",
+     "SDM Vol. 3D Appendix B: a field tied to a feature exists only on processors that support the 1-setting of its control; "
+     "VMREAD/VMWRITE of a field that does not exist fail with VMfailValid(12) (Vol. 3C 31.3)",
+     "KVM (Linux 6.1) reads and writes every field of its vmcs12 layout, also those whose feature it does not offer L1",
+     "arch/x86/kvm/vmx/nested.c handle_vmread() and handle_vmwrite(): `offset = get_vmcs12_field_offset(field); if (offset < 0) "
+     "return nested_vmx_fail(vcpu, VMXERR_UNSUPPORTED_VMCS_COMPONENT);` is the only existence test: any field in "
+     "vmcs12.c's vmcs12_field_offsets[] exists whatever nested_vmx_setup_ctls_msrs() offers. Not yet seen in a run "
+     "(check-kvm runs the ept group); applied only when VMREAD succeeds on such a field"},
     {"kvm-in-bochs", "ept.walk-a-flag-write",
      "SDM Vol. 3C 29.3.3.2: processor writes of guest paging-structure A/D flags are data writes",
      "Bochs 2.7 deviation passed through KVM: no EPT violation for an A/D write to a read-only guest paging page",

@@ -247,3 +247,36 @@ TEST(EptQual, LeafMatrixMatchesTheSdmTable)
         }
     }
 }
+
+// A known deviation (lib/errata.cc) covers only its exact mismatch: a
+// backend that gets bit 0 wrong (ept.ad-walk-qual-read-bit) is XFAIL, one
+// that gets bit 0 and anything else wrong is a FAIL.
+TEST(EptQual, DeviationCoversOnlyItsExactBits)
+{
+    const u64 want = q::READ | q::WRITE | q::R, mask = 0x1ff;
+    EXPECT_TRUE(ept_qual_deviates_only_in(q::WRITE | q::R, want, mask, q::READ));
+    EXPECT_FALSE(ept_qual_deviates_only_in(q::WRITE, want, mask, q::READ));           // permissions wrong too
+    EXPECT_FALSE(ept_qual_deviates_only_in(q::READ | q::R, want, mask, q::READ));     // write bit missing instead
+    EXPECT_FALSE(ept_qual_deviates_only_in(want, want, mask, q::READ));               // no mismatch: no deviation
+    EXPECT_FALSE(ept_qual_deviates_only_in(q::WRITE | q::R, want, mask, 0));          // no bits named
+    EXPECT_TRUE(ept_qual_deviates_only_in(q::WRITE | q::R | (1ull << 40), want, mask, q::READ)); // outside the mask
+}
+
+// "No EPT violation" deviations (ept.walk-a-flag-write) cover an access that
+// completed, not another exit or a VM-entry failure.
+TEST(EptQual, MissedViolationOnlyWhenTheAccessCompleted)
+{
+    EXPECT_TRUE(ept_missed_violation_only(false, true));
+    EXPECT_FALSE(ept_missed_violation_only(false, false)); // some other exit
+    EXPECT_FALSE(ept_missed_violation_only(true, false));  // the violation came
+}
+
+// ept_paddr's completion line says "after RWX + INVEPT" only when that step
+// ran (issue 15 item 6): not after a backend completed the access instead.
+TEST(EptQual, CompletionLineNamesTheFixOnlyWhenItRan)
+{
+    EXPECT_TRUE(ept_completion_after_fix(true, true, true));    // violation, fix, completed
+    EXPECT_FALSE(ept_completion_after_fix(true, false, true));  // completed without the violation
+    EXPECT_TRUE(ept_completion_after_fix(true, false, false));  // another exit: the expected line fails
+    EXPECT_FALSE(ept_completion_after_fix(false, false, true)); // no violation expected
+}

@@ -92,7 +92,13 @@ bool ept_invalidate(Eptp eptp, const char* what)
     InveptCall c = invept_checked(InveptType::SingleContext, eptp);
     if (!c.supported)
         c = invept_checked(InveptType::Global, eptp);
-    if (c.supported && !c.result.ok()) {
+    if (!c.supported) {
+        // Without INVEPT nothing makes the change certain to be seen (29.4.3.1).
+        report_skip("neither single- nor all-context INVEPT supported (IA32_VMX_EPT_VPID_CAP[20,25,26])",
+                    "%s: INVEPT", what);
+        return false;
+    }
+    if (!c.result.ok()) {
         report_error("%s: INVEPT failed: %s", what, vmx_result_str(c.result));
         return false;
     }

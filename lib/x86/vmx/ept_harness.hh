@@ -108,7 +108,8 @@ const char* ept_ad_unavailable_reason();
 
 // Drops the guest-physical mappings cached for eptp after an EPT change
 // (SDM Vol. 3C 29.4.3.1): single-context INVEPT, else all-context. False
-// after reporting an ERROR under what when INVEPT failed.
+// after reporting an ERROR under what when INVEPT failed, or a SKIP (with
+// the capability named) when neither INVEPT type is supported.
 [[nodiscard]] bool ept_invalidate(Eptp eptp, const char* what);
 
 // Turns on "mode-based execute control for EPT" (secondary control bit 22)

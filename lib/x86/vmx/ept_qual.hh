@@ -85,5 +85,31 @@ bool ept_qual_xu_in_bit13(const EptExpect& e, EptAccess access, const EptRules& 
 // Bits 2:0 for an access kind (ReadModifyWrite: bit 1).
 u64 ept_qual_access_bits(EptAccess a);
 
+// Narrowing of a known qualification deviation (lib/errata.cc): true when
+// actual differs from expected, under mask, in exactly the bits `bits` and
+// nowhere else. Any other mismatch is an ordinary failure.
+constexpr bool ept_qual_deviates_only_in(u64 actual, u64 expected, u64 mask, u64 bits)
+{
+    return bits && ((actual ^ expected) & mask) == bits;
+}
+
+// Narrowing of a known "no EPT violation" deviation: the backend let the
+// access complete (L2 reached its next step) instead of exiting; any other
+// outcome (another exit, a VM-entry failure, a wrong violation) is not it.
+constexpr bool ept_missed_violation_only(bool violation_seen, bool access_completed)
+{
+    return !violation_seen && access_completed;
+}
+
+// The completion line after a probe names the "RWX + INVEPT" fix only when
+// that step can have run: a violation was expected and either the fix ran
+// or the access did not simply complete (a failing exit keeps the expected
+// name, so names stay stable). A backend that completed the access instead
+// of the violation (a known deviation) gets the plain completion line.
+constexpr bool ept_completion_after_fix(bool violation_expected, bool fix_ran, bool access_completed)
+{
+    return violation_expected && (fix_ran || !access_completed);
+}
+
 // "read", "write", "fetch", "read-modify-write".
 const char* ept_access_name(EptAccess a);

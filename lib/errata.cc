@@ -1,8 +1,8 @@
 // The errata table. Add a row when a backend deviates from the SDM; keep the
 // check itself unchanged.
 #include "errata.hh"
+#include "backend_match.hh"
 #include "format.hh"
-#include "glob.hh"
 #include "string.hh"
 #include "testcase.hh"
 
@@ -57,7 +57,7 @@ constexpr Erratum kErrata[] = {
      "cpu/paging.cc translate_guest_physical(), large leaf: `ppf &= BX_CONST64(0x000fffffffffe000); if (ppf & offset_mask) "
      "misconfig` masks bit 12 off before the reserved-bit test (the guest-paging PAT-bit mask). Test value: x86/ept_config.cc "
      "shaped_entry() sets bit 12 alone in a 2M/1G leaf (static_asserts there)"},
-    {"bochs bochs-* kvm-in-bochs", "exit.ext-intr-if0",
+    {"bochs bochs-* kvm-*@bochs-*", "exit.ext-intr-if0",
      "SDM Vol. 3C 26.2: with external-interrupt exiting, RFLAGS.IF does not block the exit",
      "Bochs 2.7-3.0 never exits for an external interrupt while the guest runs with RFLAGS.IF=0 (KVM's vmcs02 inherits it)",
      "cpu/vmx.cc VMenterLoadCheckGuestState(): `setEFlags((Bit32u) guest.rflags)` runs before VMLAUNCH() sets `in_vmx_guest = true`, "
@@ -70,48 +70,48 @@ constexpr Erratum kErrata[] = {
      "which INVVPID does not take. Test value: lib/x86/vmx/insn.cc invvpid_desc() passes the type in a 64-bit register"},
     // Linux KVM nested VMX (ACCEL=kvm-in-bochs: Debian 6.1 kvm_intel on Bochs 2.7). The
     // Bochs CPU deviations below pass through KVM to L1; the cause names both layers.
-    {"kvm-in-bochs", "vmcall.root-kvm-hypercall",
+    {"kvm-*", "vmcall.root-kvm-hypercall",
      "SDM Vol. 3C 31.3, VMCALL: in VMX root operation outside SMM without the dual-monitor treatment, VMfail; VMfailInvalid when there is no current VMCS",
      "KVM takes every VMCALL of L1 as a KVM hypercall, also in (virtual) VMX root operation: RAX gets the hypercall status, no VMfail",
      "Linux arch/x86/kvm/vmx/vmx.c handle_vmcall() returns kvm_emulate_hypercall() (arch/x86/kvm/x86.c) for every VMCALL exit "
      "of L1; nothing looks at vmx->nested.vmxon or the current VMCS. Test value: x86/vmx.cc test_vmxoff(), right after VMXON"},
     // KVM's instruction emulator on an L2 access that L1's EPT denies (seen
     // with kvm.force_emulation_prefix=1, ept_perm_insn: emulated).
-    {"kvm-in-bochs", "kvm.emulator-ept-gpa-page",
+    {"kvm-*", "kvm.emulator-ept-gpa-page",
      "SDM Vol. 3C 28.2.1 / 27.2.1: the guest-physical address field holds the address of the access that caused the EPT violation or misconfiguration",
      "KVM (Linux 6.1) reports the GPA with bits 11:0 cleared when its emulator hits L1's EPT",
      "arch/x86/kvm/mmu/paging_tmpl.h walk_addr_generic(): the data page is translated through L1's EPT as "
      "kvm_translate_gpa(..., gfn_to_gpa(gfn), ...), a page-aligned address, and nested_ept_inject_page_fault() (vmx/nested.c) "
      "writes that fault address to vmcs12. Test value: x86/ept_perm_insn.cc accesses offset 0x40 of the page"},
-    {"kvm-in-bochs", "kvm.emulator-ept-gla",
+    {"kvm-*", "kvm.emulator-ept-gla",
      "SDM Vol. 3C 27.2.1: with qualification bit 7 set, the guest-linear address field holds the linear address of the access",
      "KVM (Linux 6.1) leaves a stale guest-linear address when its emulator injects the EPT violation",
      "arch/x86/kvm/vmx/nested.c nested_ept_inject_page_fault() sets the exit reason, qualification and GPA of vmcs12 only; "
      "the GLA field comes from vmcs02 (sync_vmcs02_to_vmcs12), last written by the hardware exit that started the "
      "emulation (here the #UD of the forced-emulation prefix). Test value: L2 accesses its window at linear = guest-physical"},
-    {"kvm-in-bochs", "kvm.emulator-ept-qual-access",
+    {"kvm-*", "kvm.emulator-ept-qual-access",
      "SDM Vol. 3C 28.2.1, Table 28-7: bits 2:0 give the access kind (bit 0 only for data reads; a read-modify-write sets bit 1)",
      "KVM (Linux 6.1) sets bit 0 for every emulated access, and reports a locked read-modify-write that faults as a read",
      "arch/x86/kvm/x86.c translate_nested_gpa() adds PFERR_USER_MASK (\"NPT walks are always user-walks\") to every L1-EPT walk of the "
      "emulator, which paging_tmpl.h turns into EPT_VIOLATION_ACC_READ; the emulator reads the operand of `lock add` before "
      "it writes, so the walk that faults is a read. Only a mismatch in bits 1:0 is taken for this row"},
-    {"kvm-in-bochs", "ept.walk-a-flag-write",
+    {"kvm-*@bochs-*", "ept.walk-a-flag-write",
      "SDM Vol. 3C 29.3.3.2: processor writes of guest paging-structure A/D flags are data writes",
      "Bochs 2.7 deviation passed through KVM: no EPT violation for an A/D write to a read-only guest paging page",
      "KVM's shadow EPT (vmcs02) maps the page read-only like L1's EPT12; L2's walk and A/D write are done by the Bochs CPU, "
      "which does not check EPT write permission (Bochs row ept.walk-a-flag-write), so no EPT violation reaches KVM or L1"},
-    {"kvm-in-bochs", "ept.ad-walk-qual-read-bit",
+    {"kvm-*@bochs-*", "ept.ad-walk-qual-read-bit",
      "SDM Vol. 3C 28.2.1, Table 28-7 note: with EPT A/D a violating guest paging-structure access sets bits 0 and 1",
      "Bochs 2.7 deviation passed through KVM: only bit 1 (write) in L1's exit qualification",
      "Linux vmx.c handle_ept_violation() turns the hardware qualification's access bits into the page-fault error code and "
      "mmu/paging_tmpl.h walk_addr_generic() builds L1's qualification from it; the hardware (Bochs, row ept.ad-walk-qual-read-bit) "
      "reported only bit 1"},
-    {"kvm-in-bochs", "entry.guest-rip-canonical",
+    {"kvm-*@bochs-*", "entry.guest-rip-canonical",
      "SDM Vol. 3C 27.3.1.4: for a 64-bit guest (IA-32e mode, CS.L=1) bits 63:N of guest RIP must be identical",
      "Bochs 2.7 deviation passed through KVM: the entry succeeds and L2 takes #GP on its first fetch",
      "KVM checks guest RIP of vmcs12 only by the hardware entry of vmcs02 (nested.c nested_vmx_check_guest_state() has no RIP "
      "check, kvm_intel nested_early_check=N); the hardware is Bochs (row entry.guest-rip-canonical), which enters"},
-    {"kvm-in-bochs", "entry.urg-cs-rpl",
+    {"kvm-*@bochs-2.7*", "entry.urg-cs-rpl",
      "SDM Vol. 3C 27.3.1.2: a non-conforming CS needs DPL = SS.DPL; CS.RPL is not checked",
      "Bochs 2.7 deviation passed through KVM: entry of a real-mode guest with CS.RPL != 0 fails (exit 33)",
      "KVM checks the segment registers of vmcs12 only by the hardware entry of vmcs02 (kvm_intel nested_early_check=N; "
@@ -154,25 +154,4 @@ const char* known_deviation(const char* id)
         }
     }
     return nullptr;
-}
-
-bool backend_in_list(const char* patterns, const char* backend)
-{
-    char pattern[64];
-    const char* p = patterns;
-    while (*p) {
-        while (*p == ' ')
-            ++p;
-        usize n = 0;
-        while (p[n] && p[n] != ' ')
-            ++n;
-        if (n && n < sizeof(pattern)) {
-            memcpy(pattern, p, n);
-            pattern[n] = '\0';
-            if (glob_match(pattern, backend))
-                return true;
-        }
-        p += n;
-    }
-    return false;
 }

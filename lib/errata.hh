@@ -4,6 +4,7 @@
 // bochs, bochs-2.7, kvm-in-bochs, ...); a kernel booted by hand without it
 // expects the SDM behaviour.
 #pragma once
+#include "backend_match.hh" // backend_in_list()
 
 struct Erratum {
     // Backends the deviation shows on: blank-separated globs ('*', '?'),
@@ -27,5 +28,3 @@ extern const unsigned kErrataCount;
 // else nullptr. Pass the result to report_xfail().
 const char* known_deviation(const char* id);
 
-// True when BACKEND matches one of the blank-separated globs of PATTERNS.
-bool backend_in_list(const char* patterns, const char* backend);

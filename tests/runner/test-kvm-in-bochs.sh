@@ -103,6 +103,19 @@ rt "${FAST[@]}" KIB_CACHE="$SCRATCH/cache" 'KIB_LINUX_PKG=linux-image-0.0*' -- s
 expect_rc 2 "a package glob that matches nothing: configuration error"
 expect_err "KIB_LINUX_PKG='linux-image-0.0*' matches no kernel package" "the error names the glob"
 
+# Debian 12's 6.12 through its meta-package (when its package is fetched:
+# 107 MB, not downloaded by this test).
+p612=$(apt-cache depends linux-image-6.12-amd64 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-6\.12[^ ]*-amd64\)$/\1/p' | head -n1)
+if [[ -n $p612 ]] && compgen -G "$debs/${p612}_*.deb" >/dev/null; then
+    rt "${FAST[@]}" KIB_LINUX_PKG=linux-image-6.12-amd64 -- -t second
+    expect_rc 0 "KIB_LINUX_PKG=linux-image-6.12-amd64: the run passes"
+    expect_out "# kvm-in-bochs: L1 Linux ${p612#linux-image-} (Debian $p612 " "... on the kernel that meta-package depends on"
+    expect_out "kernels get --backend=kvm-6.12." "... keyed as KVM 6.12"
+    expect_file_has "$SCRATCH/logs/kvm-in-bochs/image.log" "kvm/kvm-intel.ko.xz" "... with its .ko.xz modules"
+else
+    ok "# SKIP Debian's 6.12 kernel package not fetched (apt-get download into $debs)"
+fi
+
 rt ACCEL=kvm-in-bochs BOCHS_BIN=/nonexistent/bochs -- second
 expect_rc 2 "no Bochs: configuration error"
 expect_err "ACCEL=kvm-in-bochs: kvm-in-bochs needs Bochs" "the error says what is missing"

@@ -278,9 +278,12 @@ _kib_boot() {
 		"$(elapsed_s "$start" "$EPOCHREALTIME")" "$KIB_STOP_WHY" >>"$KIB_LOGDIR/run.log"
 }
 
-# _kib_markers FILE: the marker lines of the console, text from the marker on.
+# _kib_markers FILE: the marker lines of the console, text from the marker on;
+# a last line still being written (no newline yet) is left for the next call
+# (else "end 5 status=1 l1_seconds=46.58" could be read as "end 5 sta").
 _kib_markers() {
-	grep -a "$KIB_MARK " "$1" | tr -d '\r' | sed "s/^.*$KIB_MARK //"
+	if [[ -n $(tail -c 1 "$1") ]]; then head -n -1 "$1"; else cat "$1"; fi |
+		grep -a "$KIB_MARK " | tr -d '\r' | sed "s/^.*$KIB_MARK //"
 }
 
 # _kib_watch PID CONSOLE HB BOCHSLOG START CPU TAG FROM I...: follows the

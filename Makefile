@@ -70,7 +70,7 @@ x86/%.flat: x86/%.elf
 # ---- host tools, host unit tests, runner tests (fragments) ---------------
 HOST_CXXFLAGS := -std=c++20 -O1 -g -Wall -Wextra -Werror -I lib -MMD -MP
 # Pure-logic kernel sources that the host unit tests also compile.
-HOST_TEST_LIB_SRCS := lib/format.cc lib/glob.cc lib/argv.cc lib/tap.cc lib/x86/vmx/eptp.cc
+HOST_TEST_LIB_SRCS := lib/format.cc lib/glob.cc lib/backend_match.cc lib/argv.cc lib/tap.cc lib/x86/vmx/eptp.cc
 -include $(wildcard tools/*.mk tests/host/*.mk tests/runner/*.mk)
 host-tools::
 

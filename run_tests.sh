@@ -326,6 +326,23 @@ list_entries() {
     done
 }
 
+# kib_preflight: prepares the kvm-in-bochs image (packages, base initramfs)
+# when an entry runs there, before the log directory rotates: its errors
+# (offline, apt unavailable) leave the last run's logs where they are. Its
+# build log goes to build/runner/kvm-in-bochs-prepare/; kib_launch prepares
+# again in the new log directory (from the cache).
+kib_preflight() {
+    local i saved=$LOGDIR
+    for i in "${SELECTED[@]}"; do
+        [[ -z ${R_SKIP[i]} && ${R_BACKEND[i]} == kvm-in-bochs ]] || continue
+        LOGDIR=$NVMX_STATE_DIR/kvm-in-bochs-prepare
+        rm -rf -- "$LOGDIR"
+        kib_prepare
+        LOGDIR=$saved
+        return 0
+    done
+}
+
 # descendants PID: PID and all its descendants, children first.
 # shellcheck disable=SC2317 # called from the EXIT trap
 descendants() {
@@ -406,7 +423,7 @@ cleanup() {
 # a signal's trap in the middle of parsing one and then fail with "trap: line
 # 2: unexpected EOF while looking for matching `)'" (exit 2, not 130/143).
 report_entry() {
-    local i=$1 result reason="" duration="" line tmo=${E_TIMEOUT[$1]}
+    local i=$1 result="" reason="" duration="" line tmo=${E_TIMEOUT[$1]}
     [[ -n ${TIMEOUT:-} ]] && tmo=$TIMEOUT_S
     local -a cmd=("$NVMX_HOST_BIN/nvmx-tap" entry --state "$RUNTMP/state" --name "${E_NAME[i]}")
     ((TAP)) && cmd+=(--tap)
@@ -424,6 +441,10 @@ report_entry() {
                 duration=*) duration=${line#duration=} ;;
             esac
         done <"$RUNTMP/$i.result"
+        if [[ -z $result ]]; then
+            result=error
+            reason="the runner could not write its result file in ${TMPDIR:-/tmp} (filesystem full?)"
+        fi
         cmd+=(--result "$result" --timeout "$tmo"
             --backend "${R_LABEL[i]}" --log "$LOGDIR_SHOWN/${E_NAME[i]}.log"
             --duration "$duration")
@@ -501,7 +522,6 @@ main() {
     [[ $cfg == /* ]] || cfg=$PWD/$cfg
     CFG_SHOWN=$(display_path "$cfg")
     CFG_DIR=$(dirname "$cfg")
-    LOGDIR=${NVMX_LOGDIR-logs}
     cfg_load "$CFG_SHOWN"
     cfg_select "$ALL" "$GROUPS_SEL" "${PATTERNS[@]}"
     shard_from_env
@@ -513,20 +533,28 @@ main() {
         list_entries
         exit 0
     fi
+    # Every check before anything is written, moved or locked.
+    logdir_normalize
     LOGDIR_SHOWN=$(display_path "$LOGDIR")
+    logdir_check
+    [[ -n $JUNIT ]] && logdir_check_junit "$JUNIT"
+    kib_preflight
     # Signal traps from here on, and no command substitution after them: bash
     # 5.2 may run a trap in the middle of parsing one (see report_entry).
     # Before them, a signal just ends the run, having created nothing.
     trap cleanup EXIT
     trap 'exit 130' INT
     trap 'exit 143' TERM
-    [[ -n $JUNIT ]] && logdir_check_junit "$JUNIT"
     local tmp=${TMPDIR:-/tmp}/nvmx-run.$$.$RANDOM$RANDOM
     # mkdir fails when the name is taken: nobody else's directory is used.
-    mkdir -m 700 "$tmp" 2>/dev/null ||
+    mkdir -m 700 -- "$tmp" 2>/dev/null ||
         nvmx_die "cannot create a temporary directory in ${TMPDIR:-/tmp} (set TMPDIR to a writable directory)"
     RUNTMP=$tmp
-    mkdir "$RUNTMP/tmp"
+    # A full disk lets mkdir pass but not a write.
+    if ! { printf 'pid %s\n' "$$" >"$RUNTMP/owner"; } 2>/dev/null || ! mkdir "$RUNTMP/tmp" 2>/dev/null; then
+        nvmx_die "cannot write in the temporary directory ${TMPDIR:-/tmp} (filesystem full?" \
+            "set TMPDIR to a directory with free space)"
+    fi
     logdir_prepare
     ((TAP)) && printf 'TAP version 13\n'
     shard_note

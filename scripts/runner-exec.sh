@@ -90,11 +90,19 @@ log_tail() {
             printf '==== backend output ====\n'
             cat "$backend_out"
         fi
-        [[ $result == ran ]] && backend_errors "$i" "$backend_out" "$serial"
-    } >>"$log"
+        [[ $result != ran ]] || backend_errors "$i" "$backend_out" "$serial"
+    } >>"$log" || log_write_failed "$i" "$log"
     if [[ -e $serial.bochs ]]; then
-        mv -f "$serial.bochs" "$LOGDIR/$name.bochs.log"
+        mv -f -- "$serial.bochs" "$LOGDIR/$name.bochs.log" || log_write_failed "$i" "$LOGDIR/$name.bochs.log"
     fi
+    return 0
+}
+
+# log_write_failed I FILE: the entry's log could not be written (a full
+# disk): its result becomes an error naming the file, not a crash.
+log_write_failed() {
+    printf 'reason=cannot write %s (filesystem full?); the log is incomplete\n' "$2" >"$RUNTMP/$1.reason"
+    printf '%s: cannot write %s (filesystem full?)\n' "$PROG" "$2" >&2
 }
 
 # run_entry I: runs the entry, writes its log and result file.
@@ -169,6 +177,7 @@ run_entry() {
     fi
     end=$EPOCHREALTIME
     log_tail "$i" "$rc" "$result" "$(elapsed_s "$start" "$end")"
+    [[ -e $RUNTMP/$i.reason ]] && result=error
     rm -f "$RUNTMP/$i.start"
     # Frames of "STACK:" lines (scripts/stacks.sh), from the kernel's .elf.
     stacks_symbolize "$log" "${kernel%.flat}.elf"

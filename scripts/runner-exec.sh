@@ -76,22 +76,26 @@ backend_errors() {
 # log_tail I RC RESULT DURATION: appends the serial output and what the
 # backend printed to the entry's log; moves Bochs' log next to it.
 log_tail() {
-    local i=$1 rc=$2 result=$3 duration=$4
+    local i=$1 rc=$2 result=$3 duration=$4 bad=0
     local name=${E_NAME[i]} serial=$RUNTMP/$i.serial backend_out=$RUNTMP/$i.backend
     local log=$LOGDIR/$name.log
+    # Every write is checked (bad=1): a full disk must not look like a crash.
     {
-        printf '%s\n' "$SERIAL_BEGIN"
-        [[ -r $serial ]] && cat "$serial"
+        printf '%s\n' "$SERIAL_BEGIN" || bad=1
+        if [[ -r $serial ]]; then cat "$serial" || bad=1; fi
         # A kernel that dies mid-line leaves no newline before the marker.
-        [[ -s $serial && $(tail -c1 "$serial" | od -An -c | tr -d ' ') != '\n' ]] && printf '\n'
-        printf '%s\n' "$SERIAL_END"
-        printf '# backend status: %s (%s), %s s\n' "$rc" "$result" "$duration"
-        if [[ -s $backend_out ]]; then
-            printf '==== backend output ====\n'
-            cat "$backend_out"
+        if [[ -s $serial && $(tail -c1 "$serial" | od -An -c | tr -d ' ') != '\n' ]]; then
+            printf '\n' || bad=1
         fi
-        [[ $result != ran ]] || backend_errors "$i" "$backend_out" "$serial"
-    } >>"$log" || log_write_failed "$i" "$log"
+        printf '%s\n' "$SERIAL_END" || bad=1
+        printf '# backend status: %s (%s), %s s\n' "$rc" "$result" "$duration" || bad=1
+        if [[ -s $backend_out ]]; then
+            printf '==== backend output ====\n' || bad=1
+            cat "$backend_out" || bad=1
+        fi
+        if [[ $result == ran ]]; then backend_errors "$i" "$backend_out" "$serial" || true; fi
+    } >>"$log" || bad=1
+    ((bad)) && log_write_failed "$i" "$log"
     if [[ -e $serial.bochs ]]; then
         mv -f -- "$serial.bochs" "$LOGDIR/$name.bochs.log" || log_write_failed "$i" "$LOGDIR/$name.bochs.log"
     fi

@@ -11,6 +11,8 @@
 
 SERIAL_BEGIN="==== serial output (COM1) ===="
 SERIAL_END="==== end of serial output ===="
+# The kernels' command line buffer (lib/x86/setup.cc g_cmdline[4096]).
+KERNEL_CMDLINE_MAX=4095
 
 # kernel_path I: the entry's kernel. A relative `file` is looked up next to
 # the cfg file, then in x86/ of this tree (README: x86/unittests.cfg).
@@ -60,6 +62,11 @@ backend_errors() {
         qemu-*)
             grep -E "^[^ ]*qemu-system[^ :]*: " "$out" 2>/dev/null | head -n3 |
                 sed 's/^[^ ]*qemu-system[^ :]*: /BACKEND-ERROR: qemu: /'
+            # Nothing on the serial port and a failing QEMU: it never ran the kernel.
+            if [[ ! -s $serial ]]; then
+                sed -n 's/^qemu_run: QEMU exit status \([1-9][0-9]*\).*/BACKEND-ERROR: QEMU exited \1 before the kernel ran/p' \
+                    "$out" 2>/dev/null
+            fi
             ;;
         bochs)
             # Panics (">>PANIC<<"), else errors of no device (bochsrc errors).
@@ -158,10 +165,17 @@ run_entry() {
     } >"$log"
     : >"$serial"
     start=$EPOCHREALTIME
-    if [[ ! -r $kernel ]]; then
+    if [[ ! -e $kernel ]]; then
         result=error
         printf 'reason=kernel %s not found (run make)\n' "$(display_path "$kernel")" \
             >"$RUNTMP/$i.reason"
+    elif [[ ! -f $kernel || ! -r $kernel ]]; then
+        result=error
+        printf 'reason=kernel %s is not a readable file\n' "$(display_path "$kernel")" >"$RUNTMP/$i.reason"
+    elif ((${#args} > KERNEL_CMDLINE_MAX)); then
+        result=error
+        printf 'reason=kernel command line of %s bytes (test_args or cases); the kernels take at most %s\n' \
+            "${#args}" "$KERNEL_CMDLINE_MAX" >"$RUNTMP/$i.reason"
     elif problem=$(multiboot_problem "$kernel") && [[ -n $problem ]]; then
         result=error
         printf 'reason=kernel %s %s\n' "$(display_path "$kernel")" "$problem" >"$RUNTMP/$i.reason"

@@ -84,6 +84,11 @@ logdir_check_junit() {
     _dirname "$f" dir
     [[ -d $dir ]] || nvmx_die "--junit $f: directory $dir does not exist"
     [[ -d $f ]] && nvmx_die "--junit $f: is a directory"
+    # The report is written whole at the end: into stdout or a device it
+    # would truncate or mix with the run's own output.
+    [[ -e $f && ! -f $f ]] && nvmx_die "--junit $f: is not a regular file (the report needs a file of its own)"
+    [[ -e $f && ($f -ef /dev/stdout || $f -ef /dev/stderr) ]] &&
+        nvmx_die "--junit $f: is the run's stdout or stderr (the report needs a file of its own)"
     if [[ -e $f ]]; then
         [[ -w $f ]] || nvmx_die "--junit $f: file is not writable"
     else

@@ -78,6 +78,7 @@ fi
 # in_ns SCRIPT: runs bash SCRIPT in a private mount namespace (tmpfs mounts
 # vanish with it); 1 when this machine can't.
 in_ns() { unshare -m bash -c "$@"; }
+# shellcheck disable=SC2016 # $0 expands in the namespace's shell
 if ! in_ns 'mount -t tmpfs -o size=64k tmpfs "$0"' "$SCRATCH" 2>/dev/null; then
     ok "# SKIP no private mount namespace here (unshare -m): items 4, 16 (mount point)"
     done_testing

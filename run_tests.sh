@@ -87,11 +87,11 @@ Environment:
              (default: they are skipped and the closing lines say so)
   NVMX_PROGRESS  0: no live progress line, 1: always, on stderr (default:
              only when stdout and stderr are a terminal and -t is not given)
-  NVMX_LOGDIR  log directory (default: logs; the previous run's goes to
+  NVMX_LOGDIR  log directory (default: logs; the previous run's logs go to
              <dir>.old). Only a directory made by run_tests.sh (marker file
-             .nvmx-logdir) is ever moved or deleted. A run locks it
-             (<dir>.lock): a second run of the same directory waits
-             (NVMX_LOCK_WAIT=0: fails instead)
+             .nvmx-logdir) or an empty one is ever written, moved or deleted.
+             A run locks it (<dir>/.nvmx-lock, after every check): a second
+             run of the same directory waits (NVMX_LOCK_WAIT=0: fails instead)
   NVMX_SHARD_TIMES  measured times balancing --shard: an earlier run's TAP
              report, its log directory, or "NAME SECONDS" lines
   NVMX_SHARD_FROM_CI  1: without --shard, take the shard from GitLab's

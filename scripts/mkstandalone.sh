@@ -114,13 +114,14 @@ sa_main() {
     status=""
     [[ -r $serial ]] && status=$(sed -n 's/^EXIT: STATUS=\([0-9]*\).*/\1/p' "$serial" | tail -n1)
     if [[ -z $status ]]; then
-        local why="crash: no EXIT line" qrc
+        local why="crash: no EXIT line" line="crash (no EXIT line)" qrc
         if [[ ! -s $serial ]]; then
             why="the backend ($backend) failed before the kernel ran: status $rc"
             qrc=$(sed -n 's/^qemu_run: QEMU exit status \([0-9]*\).*/\1/p' "$dir/backend.log" | tail -n1)
             [[ -n $qrc ]] && why="QEMU exited $qrc before the kernel ran"
+            line=$why
         fi
-        printf 'not ok - %s: %s\n' "$NAME" "$why"
+        printf 'not ok - %s: %s\n' "$NAME" "$line"
         local f
         for f in "$dir/backend.log" "$serial.bochs"; do
             [[ -r $f ]] && tail -n 20 "$f" | sed 's/^/# backend: /'

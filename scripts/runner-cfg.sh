@@ -76,6 +76,7 @@ cfg_groups() {
 cfg_check_groups() {
     local groups=$1 empty=$2 g all
     all=$(cfg_groups)
+    [[ -n $all ]] || all="none: no entry has 'groups ='"
     ((empty)) && nvmx_die "empty group name in -g/--group (groups: $all)"
     for g in $groups; do
         in_list "$g" "$all" || nvmx_die "unknown group '$g' (groups: $all)"

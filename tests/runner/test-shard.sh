@@ -142,9 +142,12 @@ for line in yaml.safe_load(open(sys.argv[1]))[sys.argv[2]]["script"]:
     }
     nodes=$(python3 -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["suite"]["parallel"])' \
         "$ROOT/.gitlab-ci.yml")
+    # The job's own variables (NVMX_SHARD_FROM_CI: the opt-in to CI_NODE_*).
+    from_ci=$(python3 -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["suite"].get("variables", {}).get("NVMX_SHARD_FROM_CI", ""))' \
+        "$ROOT/.gitlab-ci.yml")
     suite=$(ci_script suite) report=$(ci_script report)
     for ((i = 1; i <= nodes; i++)); do
-        (cd "$ci" && NVMX_SHARD_FROM_CI=1 CI_NODE_INDEX=$i CI_NODE_TOTAL=$nodes ACCEL=tcg NVMX_CFG="$SCRATCH/unittests.cfg" \
+        (cd "$ci" && NVMX_SHARD_FROM_CI=$from_ci CI_NODE_INDEX=$i CI_NODE_TOTAL=$nodes ACCEL=tcg NVMX_CFG="$SCRATCH/unittests.cfg" \
             bash -c "$suite") >/dev/null 2>&1
     done
     ci_rc=0

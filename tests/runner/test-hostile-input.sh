@@ -173,6 +173,12 @@ expect_out "pass	SKIP (QEMU not found" "item 17: with the reason"
 rt QEMU=/nonexistent/qemu
 expect_rc 2 "item 17: a run with QEMU missing is still an error"
 
+# Item 17: make distclean removes what the runner and make standalone made.
+clean=$(make -s -n -C "$ROOT" distclean 2>/dev/null)
+for f in logs.lock tests/standalone; do
+    if grep -qw -- "$f" <<<"$clean"; then ok "item 17: make distclean removes $f"; else not_ok "item 17: make distclean removes $f" "$clean"; fi
+done
+
 # Item 18: CI_NODE_* only with NVMX_SHARD_FROM_CI=1.
 cfg_write <<'CFG'
 [a]

@@ -133,7 +133,8 @@ resolve_backend() {
         path=${c%%=*} want=${c#*=}
         # At most one line of at most 4 KiB (a device such as /dev/zero
         # never ends); 5 s for one that blocks (a FIFO).
-        found=$(timeout 5 head -c 4096 -- "$path" 2>/dev/null | head -n1) || found="(unreadable)"
+        found=$(timeout 5 head -c 4096 -- "$path" 2>/dev/null | tr -d '\0' | sed -n 1p) ||
+            found="(unreadable)"
         if [[ $found != "$want" ]]; then
             R_SKIP[i]="check failed: $path is '$found', wants '$want'"
             return

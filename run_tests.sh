@@ -110,7 +110,7 @@ GROUP_EMPTY=0
 COVERAGE_DIR=""
 PATTERNS=()
 CASE_ARGS=()
-declare -A PATTERN_CASES=() BARE_TESTS=()
+declare -A PATTERN_CASES=() BARE_TESTS=() PATTERN_SEEN=()
 RUNTMP=""
 JOB_PIDS=()
 LAUNCHED=()
@@ -122,6 +122,13 @@ set_jobs() {
     JOBS=$1
 }
 
+# add_pattern P: P into PATTERNS once (a word, never glob-expanded here).
+add_pattern() {
+    [[ -n ${PATTERN_SEEN[$1]:-} ]] && return 0
+    PATTERN_SEEN[$1]=1
+    PATTERNS+=("$1")
+}
+
 # add_test WORD: a TEST argument: an entry name or pattern, or ENTRY:CASE.
 add_test() {
     local w=$1 p c
@@ -131,10 +138,10 @@ add_test() {
         [[ -n $p && -n $c ]] || nvmx_die "'$w': expected ENTRY:CASE"
         check_case_word "$c"
         PATTERN_CASES[$p]+="${PATTERN_CASES[$p]:+ }$c"
-        in_list "$p" "${PATTERNS[*]}" || PATTERNS+=("$p")
+        add_pattern "$p"
     else
         BARE_TESTS[$w]=1
-        in_list "$w" "${PATTERNS[*]}" || PATTERNS+=("$w")
+        add_pattern "$w"
     fi
 }
 

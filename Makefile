@@ -81,6 +81,6 @@ clean:
 	rm -rf $(B) x86/*.elf x86/*.flat
 
 distclean: clean
-	rm -rf config.mak logs logs.old
+	rm -rf config.mak logs logs.old logs.lock tests/standalone
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

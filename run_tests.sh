@@ -24,6 +24,8 @@ source "$NVMX_ROOT/scripts/progress.sh"
 source "$NVMX_ROOT/scripts/runner-logdir.sh"
 # shellcheck source=scripts/runner-shard.sh
 source "$NVMX_ROOT/scripts/runner-shard.sh"
+# shellcheck source=scripts/runner-reap.sh
+source "$NVMX_ROOT/scripts/runner-reap.sh"
 # shellcheck source=scripts/backend-kvm-in-bochs.sh
 source "$NVMX_ROOT/scripts/backend-kvm-in-bochs.sh"
 
@@ -39,17 +41,21 @@ listed as SKIP).
   -v, --verbose       every test case, the backend and log of each entry
   -a, --all           also run entries in group 'nodefault'
   -g, --group GROUP   only entries in GROUP (repeat or comma-separate for
-                      several), including its 'nodefault' entries
+                      several), including its 'nodefault' entries; an unknown
+                      or empty group is an error
   -j, --parallel N    run N entries in parallel (output stays in cfg order)
   -t, --tap13         print one TAP13 stream for the whole run; the closing
                       lines (SUMMARY, XFAIL) are TAP comments before the plan
   -l, --list          print the selected entry names, one a line (with -v:
                       and the backend or skip reason of each)
+  --list-cases ENTRY  print the test cases of ENTRY, one a line (boots its
+                      kernel with --list on its backend; logs/ is untouched)
   --junit FILE        also write a JUnit XML report to FILE (one testcase per
                       TAP line; see docs/junit.md)
   --shard I/N         run only shard I of N (1-based; deterministic,
-                      cost-balanced; GitLab's CI_NODE_INDEX/CI_NODE_TOTAL when
-                      not given). Join the shards' -t outputs with
+                      cost-balanced; N at most the number of entries;
+                      NVMX_SHARD_FROM_CI=1: GitLab's CI_NODE_INDEX/CI_NODE_TOTAL
+                      when not given). Join the shards' -t outputs with
                       'build/host/nvmx-tap merge' (README)
   --coverage DIR      coverage build (./configure --enable-coverage): turn the
                       counters the kernels send into DIR/index.html and
@@ -59,7 +65,9 @@ One test case: ENTRY:CASE (e.g. ept_access:access_4k), or CASE... after
 '--' for every TEST named before it (./run_tests.sh ept_access -- access_4k
 'access_2m_*' -access_2m_x). The cases replace the entry's own case
 selection (test_args / -append); the kernel's selector rules apply
-(wildcards, -NAME excludes; an unknown name is an error).
+(wildcards, -NAME excludes; an unknown name is an error; words starting
+with '--' are options, not cases, and are refused). Naming an entry both
+whole and as ENTRY:CASE is an error.
 
 Environment:
   ACCEL      kvm, tcg, bochs or kvm-in-bochs (default: KVM where it works,
@@ -79,13 +87,16 @@ Environment:
              (default: they are skipped and the closing lines say so)
   NVMX_PROGRESS  0: no live progress line, 1: always, on stderr (default:
              only when stdout and stderr are a terminal and -t is not given)
-  NVMX_LOGDIR  log directory (default: logs; the previous run's goes to
+  NVMX_LOGDIR  log directory (default: logs; the previous run's logs go to
              <dir>.old). Only a directory made by run_tests.sh (marker file
-             .nvmx-logdir) is ever moved or deleted. A run locks it
-             (<dir>.lock): a second run of the same directory waits
-             (NVMX_LOCK_WAIT=0: fails instead)
+             .nvmx-logdir) or an empty one is ever written, moved or deleted.
+             A run locks it (<dir>/.nvmx-lock, after every check): a second
+             run of the same directory waits (NVMX_LOCK_WAIT=0: fails instead)
   NVMX_SHARD_TIMES  measured times balancing --shard: an earlier run's TAP
              report, its log directory, or "NAME SECONDS" lines
+  NVMX_SHARD_FROM_CI  1: without --shard, take the shard from GitLab's
+             CI_NODE_INDEX/CI_NODE_TOTAL (set it in a 'parallel: N' job only:
+             GitLab sets them in 'parallel:matrix' jobs too)
 
 Logs: logs/<entry>.log. Exit status: 0 all passed (skips and known
 deviations allowed), 1 something failed, 2 usage or configuration error,
@@ -94,11 +105,12 @@ deviations allowed), 1 something failed, 2 usage or configuration error,
 USAGE
 }
 
-VERBOSE=0 ALL=0 JOBS=1 TAP=0 LIST=0 GROUPS_SEL="" JUNIT=""
+VERBOSE=0 ALL=0 JOBS=1 TAP=0 LIST=0 GROUPS_SEL="" JUNIT="" LIST_CASES=""
+GROUP_EMPTY=0
 COVERAGE_DIR=""
 PATTERNS=()
 CASE_ARGS=()
-declare -A PATTERN_CASES=()
+declare -A PATTERN_CASES=() BARE_TESTS=() PATTERN_SEEN=()
 RUNTMP=""
 JOB_PIDS=()
 LAUNCHED=()
@@ -110,6 +122,13 @@ set_jobs() {
     JOBS=$1
 }
 
+# add_pattern P: P into PATTERNS once (a word, never glob-expanded here).
+add_pattern() {
+    [[ -n ${PATTERN_SEEN[$1]:-} ]] && return 0
+    PATTERN_SEEN[$1]=1
+    PATTERNS+=("$1")
+}
+
 # add_test WORD: a TEST argument: an entry name or pattern, or ENTRY:CASE.
 add_test() {
     local w=$1 p c
@@ -119,20 +138,38 @@ add_test() {
         [[ -n $p && -n $c ]] || nvmx_die "'$w': expected ENTRY:CASE"
         check_case_word "$c"
         PATTERN_CASES[$p]+="${PATTERN_CASES[$p]:+ }$c"
-        in_list "$p" "${PATTERNS[*]}" || PATTERNS+=("$p")
+        add_pattern "$p"
     else
-        PATTERNS+=("$w")
+        BARE_TESTS[$w]=1
+        add_pattern "$w"
     fi
 }
 
-# check_case_word WORD: one case selector for the kernel command line.
+# check_case_word WORD: one case selector for the kernel command line
+# (a word starting with -- would be a kernel option: --backend, --list).
 check_case_word() {
     [[ -n $1 && $1 != *[[:space:][:cntrl:]]* ]] ||
         nvmx_die "bad case selector '$1' (one word without blanks)"
+    [[ $1 != --* ]] ||
+        nvmx_die "'$1' after '--' or ':' is not a test case (cases are names, '-NAME' excludes;" \
+            "options go before '--'; --list-cases ENTRY lists the cases)"
+}
+
+# add_groups LIST: -g / --group: comma-separated group names; an empty one
+# is remembered (GROUP_EMPTY) and refused once the groups are known.
+add_groups() {
+    local g
+    local -a parts=()
+    IFS=, read -r -a parts <<<"$1,"
+    [[ $1 == *,,* || $1 == ,* || -z $1 || $1 == *, ]] && GROUP_EMPTY=1
+    for g in "${parts[@]}"; do
+        [[ -n $g ]] && GROUPS_SEL+=" $g"
+    done
+    return 0
 }
 
 parse_options() {
-    local opt consumed
+    local opt consumed p
     while (($#)); do
         if [[ $1 == -- ]]; then
             shift
@@ -157,10 +194,14 @@ parse_options() {
             --all) ALL=1; shift; continue ;;
             --tap13) TAP=1; shift; continue ;;
             --list) LIST=1; shift; continue ;;
-            --group=?*) GROUPS_SEL+=" ${1#--group=}"; GROUPS_SEL=${GROUPS_SEL//,/ }; shift; continue ;;
+            --group=*) add_groups "${1#--group=}"; shift; continue ;;
             --group)
-                [[ -n ${2:-} ]] || nvmx_die "option --group needs a group name (see -h)"
-                GROUPS_SEL+=" ${2//,/ }"; shift 2; continue ;;
+                (($# >= 2)) || nvmx_die "option --group needs a group name (see -h)"
+                add_groups "$2"; shift 2; continue ;;
+            --list-cases=?*) LIST_CASES=${1#--list-cases=}; shift; continue ;;
+            --list-cases)
+                [[ -n ${2:-} ]] || nvmx_die "option --list-cases needs an entry name (see -h)"
+                LIST_CASES=$2; shift 2; continue ;;
             --parallel=*) set_jobs "${1#--parallel=}"; shift; continue ;;
             --parallel)
                 [[ -n ${2:-} ]] || nvmx_die "option --parallel needs a number (see -h)"
@@ -173,7 +214,7 @@ parse_options() {
                 h) usage; exit 0 ;;
                 v) VERBOSE=1 ;;
                 a) ALL=1 ;;
-                g) GROUPS_SEL+=" ${OPTARG//,/ }" ;;
+                g) add_groups "$OPTARG" ;;
                 j) set_jobs "$OPTARG" ;;
                 t) TAP=1 ;;
                 l) LIST=1 ;;
@@ -201,6 +242,17 @@ parse_options() {
     local c
     for c in "${CASE_ARGS[@]}"; do
         check_case_word "$c"
+    done
+    if [[ -n $LIST_CASES ]]; then
+        ((${#PATTERNS[@]} == 0 && ${#CASE_ARGS[@]} == 0)) ||
+            nvmx_die "--list-cases takes one entry and no other TEST or CASE"
+        add_test "$LIST_CASES"
+        [[ $LIST_CASES != *[*?:]* ]] || nvmx_die "--list-cases needs one entry name, not '$LIST_CASES'"
+    fi
+    for p in "${PATTERNS[@]}"; do
+        [[ -n ${BARE_TESTS[$p]:-} && -n ${PATTERN_CASES[$p]:-} ]] &&
+            nvmx_die "'$p' is named whole and as $p:CASE: name it once" \
+                "(whole: $p; some cases: $p:CASE or $p -- CASE...)"
     done
     if ((${#CASE_ARGS[@]})) && ((${#PATTERNS[@]} == 0)); then
         nvmx_die "cases after '--' need the TEST they belong to before it" \
@@ -250,19 +302,6 @@ coverage_report() {
     "$NVMX_ROOT/scripts/coverage.sh" -q -o "$COVERAGE_DIR" "${logs[@]}"
 }
 
-# duration_s TEXT: the timeout grammar of TIMEOUT and the cfg's 'timeout'
-# (90, 90s, 2m, 1h; 0: none) in seconds; fails on anything else.
-duration_s() {
-    local n unit
-    [[ $1 =~ ^([0-9]+)([smh]?)$ ]] || return 1
-    n=$((10#${BASH_REMATCH[1]})) unit=${BASH_REMATCH[2]}
-    ((n <= 100000)) || return 1
-    case $unit in
-        m) n=$((n * 60)) ;;
-        h) n=$((n * 3600)) ;;
-    esac
-    printf '%s\n' "$n"
-}
 
 check_env() {
     case ${ACCEL:-} in
@@ -275,10 +314,13 @@ check_env() {
     if [[ -n ${TIMEOUT:-} ]] && ! TIMEOUT_S=$(duration_s "$TIMEOUT"); then
         nvmx_die "TIMEOUT must be a duration like 90, 90s, 2m or 1h (0: none), not '$TIMEOUT'"
     fi
-    case ${NVMX_REQUIRE_VMX:-0} in
-        0 | 1) ;;
-        *) nvmx_die "NVMX_REQUIRE_VMX must be 0 or 1, not '$NVMX_REQUIRE_VMX'" ;;
-    esac
+    local v
+    for v in NVMX_REQUIRE_VMX NVMX_LOCK_WAIT NVMX_PROGRESS NVMX_SHARD_FROM_CI; do
+        case ${!v:-0} in
+            0 | 1) ;;
+            *) nvmx_die "$v must be 0 or 1, not '${!v}'" ;;
+        esac
+    done
     if [[ ${ACCEL:-} == bochs ]] && ! bochs_usable; then
         nvmx_die "ACCEL=bochs: $BOCHS_STATE"
     fi
@@ -303,7 +345,9 @@ resolve_all() {
         fi
         resolve_backend "$i"
         if [[ ${R_BACKEND[i]} == qemu-* ]] && ! qemu_usable; then
-            nvmx_die "entry ${E_NAME[i]}: $QEMU_STATE"
+            # -l lists what a run would do; the run itself fails.
+            ((LIST)) || nvmx_die "entry ${E_NAME[i]}: $QEMU_STATE"
+            R_BACKEND[i]="" R_SKIP[i]=$QEMU_STATE
         fi
         R_LABEL[i]=""
         if [[ -n ${R_BACKEND[i]} ]]; then
@@ -323,6 +367,65 @@ list_entries() {
         else
             printf '%s\t%s\n' "${E_NAME[i]}" "$(backend_label "$i")"
         fi
+    done
+}
+
+# make_runtmp: the run's temporary directory RUNTMP (removed by cleanup),
+# after reaping what killed runs left (runner-reap.sh).
+make_runtmp() {
+    local tmp=${TMPDIR:-/tmp}/nvmx-run.$$.$RANDOM$RANDOM
+    reap_stale_runs "${TMPDIR:-/tmp}"
+    # mkdir fails when the name is taken: nobody else's directory is used.
+    mkdir -m 700 -- "$tmp" 2>/dev/null ||
+        nvmx_die "cannot create a temporary directory in ${TMPDIR:-/tmp} (set TMPDIR to a writable directory)"
+    RUNTMP=$tmp
+    # A full disk lets mkdir pass but not a write.
+    if ! reap_mark_owner "$RUNTMP" 2>/dev/null || ! mkdir "$RUNTMP/tmp" 2>/dev/null; then
+        nvmx_die "cannot write in the temporary directory ${TMPDIR:-/tmp} (filesystem full?" \
+            "set TMPDIR to a directory with free space)"
+    fi
+}
+
+# list_cases_of: --list-cases ENTRY: boots the entry's kernel with --list
+# (logs in the run's temporary directory) and prints its CASE lines.
+list_cases_of() {
+    local i=${SELECTED[0]} log cases
+    ((${#SELECTED[@]} == 1)) || nvmx_die "--list-cases: '$LIST_CASES' is not one entry"
+    [[ -z ${R_SKIP[i]} ]] || nvmx_die "--list-cases $LIST_CASES: the entry does not run here (${R_SKIP[i]})"
+    [[ ${R_BACKEND[i]} != kvm-in-bochs ]] || nvmx_die "--list-cases: not on kvm-in-bochs (use ACCEL=bochs or tcg)"
+    trap cleanup EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    make_runtmp
+    LOGDIR=$RUNTMP/logs LOGDIR_SHOWN=$RUNTMP/logs
+    mkdir "$LOGDIR"
+    E_ARGS[i]=--list
+    run_job "$i"
+    log=$LOGDIR/${E_NAME[i]}.log
+    cases=$(sed -n "/^$SERIAL_BEGIN\$/,/^$SERIAL_END\$/s/^CASE: //p" "$log")
+    if [[ -z $cases ]]; then
+        nvmx_warn "--list-cases $LIST_CASES: the kernel listed no cases; its log:"
+        sed 's/^/  /' "$log" >&2
+        exit 1
+    fi
+    printf '%s\n' "$cases"
+    exit 0
+}
+
+# kib_preflight: prepares the kvm-in-bochs image (packages, base initramfs)
+# when an entry runs there, before the log directory rotates: its errors
+# (offline, apt unavailable) leave the last run's logs where they are. Its
+# build log goes to build/runner/kvm-in-bochs-prepare/; kib_launch prepares
+# again in the new log directory (from the cache).
+kib_preflight() {
+    local i saved=$LOGDIR
+    for i in "${SELECTED[@]}"; do
+        [[ -z ${R_SKIP[i]} && ${R_BACKEND[i]} == kvm-in-bochs ]] || continue
+        LOGDIR=$NVMX_STATE_DIR/kvm-in-bochs-prepare
+        rm -rf -- "$LOGDIR"
+        kib_prepare
+        LOGDIR=$saved
+        return 0
     done
 }
 
@@ -406,7 +509,7 @@ cleanup() {
 # a signal's trap in the middle of parsing one and then fail with "trap: line
 # 2: unexpected EOF while looking for matching `)'" (exit 2, not 130/143).
 report_entry() {
-    local i=$1 result reason="" duration="" line tmo=${E_TIMEOUT[$1]}
+    local i=$1 result="" reason="" duration="" line tmo=${E_TIMEOUT[$1]}
     [[ -n ${TIMEOUT:-} ]] && tmo=$TIMEOUT_S
     local -a cmd=("$NVMX_HOST_BIN/nvmx-tap" entry --state "$RUNTMP/state" --name "${E_NAME[i]}")
     ((TAP)) && cmd+=(--tap)
@@ -424,6 +527,10 @@ report_entry() {
                 duration=*) duration=${line#duration=} ;;
             esac
         done <"$RUNTMP/$i.result"
+        if [[ -z $result ]]; then
+            result=error
+            reason="the runner could not write its result file in ${TMPDIR:-/tmp} (filesystem full?)"
+        fi
         cmd+=(--result "$result" --timeout "$tmo"
             --backend "${R_LABEL[i]}" --log "$LOGDIR_SHOWN/${E_NAME[i]}.log"
             --duration "$duration")
@@ -501,8 +608,8 @@ main() {
     [[ $cfg == /* ]] || cfg=$PWD/$cfg
     CFG_SHOWN=$(display_path "$cfg")
     CFG_DIR=$(dirname "$cfg")
-    LOGDIR=${NVMX_LOGDIR-logs}
     cfg_load "$CFG_SHOWN"
+    cfg_check_groups "$GROUPS_SEL" "$GROUP_EMPTY"
     cfg_select "$ALL" "$GROUPS_SEL" "${PATTERNS[@]}"
     shard_from_env
     drop_nodefault_skips
@@ -513,20 +620,20 @@ main() {
         list_entries
         exit 0
     fi
+    [[ -n $LIST_CASES ]] && list_cases_of
+    # Every check before anything is written, moved or locked.
+    logdir_normalize
     LOGDIR_SHOWN=$(display_path "$LOGDIR")
+    logdir_check
+    [[ -n $JUNIT ]] && logdir_check_junit "$JUNIT"
+    kib_preflight
     # Signal traps from here on, and no command substitution after them: bash
     # 5.2 may run a trap in the middle of parsing one (see report_entry).
     # Before them, a signal just ends the run, having created nothing.
     trap cleanup EXIT
     trap 'exit 130' INT
     trap 'exit 143' TERM
-    [[ -n $JUNIT ]] && logdir_check_junit "$JUNIT"
-    local tmp=${TMPDIR:-/tmp}/nvmx-run.$$.$RANDOM$RANDOM
-    # mkdir fails when the name is taken: nobody else's directory is used.
-    mkdir -m 700 "$tmp" 2>/dev/null ||
-        nvmx_die "cannot create a temporary directory in ${TMPDIR:-/tmp} (set TMPDIR to a writable directory)"
-    RUNTMP=$tmp
-    mkdir "$RUNTMP/tmp"
+    make_runtmp
     logdir_prepare
     ((TAP)) && printf 'TAP version 13\n'
     shard_note

@@ -26,6 +26,10 @@
 : "${BOCHS_VGABIOS:=/usr/share/vgabios/vgabios.bin}"
 : "${BOCHS_GRUB_DIR:=/usr/lib/grub/i386-pc}"
 
+# Guest memory the generated bochsrc can give (host=min(MEM,2048) below):
+# the largest host allocation Bochs accepts (config.cc: host 1..2048).
+BOCHS_MAX_MEM_MIB=2048
+
 # Models whose CPUID/VMX MSRs advertise VMX with EPT: the ten of Bochs 2.7
 # measured by scripts/bochs/cpu-caps.sh, and the newer ones of Bochs 2.8+ (from
 # Bochs' sources, not measured here; table in docs/bochs.md).
@@ -91,14 +95,21 @@ _bochs_probe_key() {
 # _bochs_accepts DIRECTIVE...: true when Bochs parses every bochsrc DIRECTIVE
 # (it stops at the first one it rejects, so an unknown marker directive after
 # them is reached only when all were accepted). Runs no simulation.
-_bochs_accepts() {
-	local dir out
+# In a subshell whose traps remove its directory: the probe runs before
+# run_tests.sh sets its own, and Ctrl-C must not leave nvmx-bprobe.* behind.
+_bochs_accepts() (
+	local dir out sig
 	dir=$(mktemp -d "${TMPDIR:-/tmp}/nvmx-bprobe.XXXXXX") || return 1
+	for sig in INT TERM HUP; do
+		# shellcheck disable=SC2064 # expand $dir now
+		trap "rm -rf '$dir'; trap - $sig EXIT; kill -$sig \$BASHPID" "$sig"
+	done
+	# shellcheck disable=SC2064
+	trap "rm -rf '$dir'" EXIT
 	out=$(cd "$dir" && timeout -k 2 10 "$BOCHS_BIN" -q -n "$@" 'nvmx_probe_end: 1' \
 		</dev/null 2>&1)
-	rm -rf "$dir"
 	grep -q "'nvmx_probe_end' not understood" <<<"$out"
-}
+)
 
 # _bochs_probe_now: runs the binary to fill the BOCHS_* facts.
 _bochs_probe_now() {
@@ -290,11 +301,15 @@ _bochs_run() {
 	local n
 	# Timeout 0: none (timeout(1) semantics, as on QEMU).
 	for n in "${tmo/#0/1}" "$smp" "$mem"; do
-		[[ "$n" =~ ^[1-9][0-9]*$ ]] || {
+		[[ "$n" =~ ^[1-9][0-9]{0,8}$ ]] || {
 			echo "bochs: bad number '$n'" >&2
 			return 2
 		}
 	done
+	if ((mem > BOCHS_MAX_MEM_MIB)); then
+		echo "bochs: memory $mem MiB: the Bochs backend gives at most $BOCHS_MAX_MEM_MIB MiB" >&2
+		return 2
+	fi
 	[[ -r "$kernel" ]] || {
 		echo "bochs: no kernel $kernel" >&2
 		return 2

@@ -49,3 +49,17 @@ in_list() {
     done
     return 1
 }
+
+# duration_s TEXT: the timeout grammar of TIMEOUT and the cfg's 'timeout'
+# (90, 90s, 2m, 1h; 0: none) in seconds; fails on anything else.
+duration_s() {
+    local n unit
+    [[ $1 =~ ^0*([0-9]{1,6})([smh]?)$ ]] || return 1
+    n=$((10#${BASH_REMATCH[1]})) unit=${BASH_REMATCH[2]}
+    ((n <= 100000)) || return 1
+    case $unit in
+        m) n=$((n * 60)) ;;
+        h) n=$((n * 3600)) ;;
+    esac
+    printf '%s\n' "$n"
+}

@@ -8,11 +8,15 @@
 #   scripts/mkstandalone.sh [-o DIR] [ENTRY...]   (default: every entry,
 #                                                  DIR: tests/standalone)
 #
-# Running tests/standalone/NAME prints the kernel's TAP13 and a SUMMARY line;
-# it exits 0 (passed), 1 (failed), 2 (kernel error), 77 (skipped: no usable
-# backend, or every case skipped), 3 (crash: no EXIT line) or 124 (timeout).
+# Running tests/standalone/NAME [CASE...] prints the kernel's TAP13 and a
+# SUMMARY line (CASE...: these cases instead of the entry's own selection);
+# it exits 0 (passed), 1 (failed), 2 (kernel error, or a usage error named on
+# stderr), 77 (skipped: no usable backend, or every case skipped), 3 (crash:
+# no EXIT line, or the backend failed before the kernel ran; the line says
+# which) or 124 (timeout).
 # Environment: ACCEL (tcg, kvm, bochs; default tcg, bochs for requires=vmx),
-# QEMU, TIMEOUT (seconds), BOCHS_BIN, BOCHS_CPU.
+# QEMU, TIMEOUT (90, 90s, 2m, 1h; 0: none), BOCHS_BIN, BOCHS_CPU (a VMX+EPT
+# model).
 set -euo pipefail
 
 # shellcheck disable=SC2034 # read by scripts/common.sh
@@ -28,8 +32,8 @@ source "$NVMX_ROOT/scripts/runner-exec.sh"
 # The generated script's own logic (the backends are pasted in before it).
 standalone_main() {
     # quote_cmd (used by qemu_run) comes from scripts/common.sh as it is.
-    printf '# quote_cmd: from scripts/common.sh.\n'
-    declare -f quote_cmd
+    printf '# quote_cmd, duration_s: from scripts/common.sh.\n'
+    declare -f quote_cmd duration_s
     cat <<'MAIN'
 
 sa_skip() {
@@ -37,10 +41,29 @@ sa_skip() {
     exit 77
 }
 
+sa_usage_error() {
+    echo "$NAME: $*" >&2
+    exit 2
+}
+
+# sa_cases CASE...: the cases named on the command line replace the entry's
+# own selection (the kernel's rules: wildcards, -NAME excludes).
+sa_cases() {
+    local c
+    for c in "$@"; do
+        [[ -n $c && $c != *[[:space:][:cntrl:]]* && $c != --* ]] ||
+            sa_usage_error "'$c' is not a test case name (usage: $NAME [CASE...])"
+    done
+    (($#)) && TEST_ARGS="$*"
+    return 0
+}
+
 sa_main() {
-    local tmo=${TIMEOUT:-$DEF_TIMEOUT} accel backend dir serial rc=0 status msg
-    [[ $tmo =~ ^[0-9]+$ ]] || { echo "$NAME: TIMEOUT must be a number" >&2; exit 2; }
+    local tmo accel backend dir serial rc=0 status msg
+    tmo=$(duration_s "${TIMEOUT:-$DEF_TIMEOUT}") ||
+        sa_usage_error "TIMEOUT must be a duration like 90, 90s, 2m or 1h (0: none), not '$TIMEOUT'"
     ((tmo == 0)) && tmo=86400
+    sa_cases "$@"
     accel=${ACCEL:-}
     [[ -z $accel ]] && { if ((REQ_VMX)); then accel=bochs; else accel=tcg; fi; }
     case $accel in
@@ -51,8 +74,17 @@ sa_main() {
     esac
     if [[ $backend == bochs ]]; then
         msg=$(bochs_check 2>&1) || sa_skip "Bochs unusable: $(tr '\n' ' ' <<<"$msg")"
+        if msg=$(bochs_model_problem "${BOCHS_CPU:-$DEF_BOCHS_CPU}"); then
+            sa_usage_error "BOCHS_CPU: $msg"
+        fi
+        if [[ -n ${BOCHS_CPU:-} && " ${BOCHS_VMX_EPT_MODELS[*]} " != *" $BOCHS_CPU "* ]]; then
+            sa_usage_error "BOCHS_CPU: CPU model '$BOCHS_CPU' has no VMX with EPT"
+        fi
     else
         msg=$(qemu_check 2>&1) || sa_skip "$msg"
+        if [[ $backend == qemu-kvm ]] && [[ ! -r /dev/kvm || ! -w /dev/kvm ]]; then
+            sa_skip "ACCEL=kvm: /dev/kvm is missing or not readable and writable"
+        fi
     fi
     dir=$(mktemp -d "${TMPDIR:-/tmp}/nvmx-sa.XXXXXX")
     # shellcheck disable=SC2064 # expand $dir now
@@ -79,14 +111,22 @@ sa_main() {
             "$NAME" "$tmo" "$NAME" "$tmo"
         exit 124
     fi
-    status=$(sed -n 's/^EXIT: STATUS=\([0-9]*\).*/\1/p' "$serial" 2>/dev/null | tail -n1)
+    status=""
+    [[ -r $serial ]] && status=$(sed -n 's/^EXIT: STATUS=\([0-9]*\).*/\1/p' "$serial" | tail -n1)
     if [[ -z $status ]]; then
-        printf 'not ok - %s: crash (no EXIT line)\n' "$NAME"
+        local why="crash: no EXIT line" line="crash (no EXIT line)" qrc
+        if [[ ! -s $serial ]]; then
+            why="the backend ($backend) failed before the kernel ran: status $rc"
+            qrc=$(sed -n 's/^qemu_run: QEMU exit status \([0-9]*\).*/\1/p' "$dir/backend.log" | tail -n1)
+            [[ -n $qrc ]] && why="QEMU exited $qrc before the kernel ran"
+            line=$why
+        fi
+        printf 'not ok - %s: %s\n' "$NAME" "$line"
         local f
         for f in "$dir/backend.log" "$serial.bochs"; do
             [[ -r $f ]] && tail -n 20 "$f" | sed 's/^/# backend: /'
         done
-        printf 'SUMMARY: %s: FAIL (crash: no EXIT line)\n' "$NAME"
+        printf 'SUMMARY: %s: FAIL (%s)\n' "$NAME" "$why"
         exit 3
     fi
     local counts verdict

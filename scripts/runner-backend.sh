@@ -131,7 +131,10 @@ resolve_backend() {
     fi
     for c in ${E_CHECK[i]}; do
         path=${c%%=*} want=${c#*=}
-        found=$(cat "$path" 2>/dev/null) || found="(unreadable)"
+        # At most one line of at most 4 KiB (a device such as /dev/zero
+        # never ends); 5 s for one that blocks (a FIFO).
+        found=$(timeout 5 head -c 4096 -- "$path" 2>/dev/null | tr -d '\0' | sed -n 1p) ||
+            found="(unreadable)"
         if [[ $found != "$want" ]]; then
             R_SKIP[i]="check failed: $path is '$found', wants '$want'"
             return
@@ -191,14 +194,26 @@ resolve_backend() {
 }
 
 # bochs_model_filter I: an entry's bochs_cpu this Bochs lacks is a SKIP; a
-# BOCHS_CPU it lacks (or with characters outside [A-Za-z0-9_]) is an error.
+# BOCHS_CPU it lacks (or with characters outside [A-Za-z0-9_]), or one
+# without VMX and EPT, is an error: it would test nothing. So is a memory
+# size Bochs cannot give.
 bochs_model_filter() {
-    local i=$1 why
-    why=$(bochs_model_problem "$(bochs_cpu_of "$i")") || return 0
-    if [[ -z ${E_BCPU[i]} && -n ${BOCHS_CPU:-} ]]; then
-        nvmx_die "BOCHS_CPU: $why"
+    local i=$1 why model
+    if [[ ${R_BACKEND[i]} == bochs ]] && ((E_MEM[i] > BOCHS_MAX_MEM_MIB)); then
+        nvmx_die "entry ${E_NAME[i]} ($CFG_SHOWN:${E_LINE[i]}): memory = ${E_MEM[i]} MiB;" \
+            "the Bochs backend gives at most $BOCHS_MAX_MEM_MIB MiB"
     fi
-    R_BACKEND[i]="" R_SKIP[i]="bochs_cpu: $why"
+    model=$(bochs_cpu_of "$i")
+    if why=$(bochs_model_problem "$model"); then
+        if [[ -z ${E_BCPU[i]} && -n ${BOCHS_CPU:-} ]]; then
+            nvmx_die "BOCHS_CPU: $why"
+        fi
+        R_BACKEND[i]="" R_SKIP[i]="bochs_cpu: $why"
+    elif [[ -z ${E_BCPU[i]} && -n ${BOCHS_CPU:-} ]] && ! in_list "$model" "${BOCHS_VMX_EPT_MODELS[*]}"; then
+        nvmx_die "BOCHS_CPU: CPU model '$model' has no VMX with EPT; use one of:" \
+            "$(bochs_cpu_models | tr '\n' ' ' | sed 's/ $//')"
+    fi
+    return 0
 }
 
 # Label of the backend for logs, -v and the TAP comment.

@@ -61,6 +61,29 @@ cfg_list_available() {
     } >&2
 }
 
+# cfg_groups: the groups of the cfg's entries, sorted, blank-separated.
+cfg_groups() {
+    local i g
+    local -A seen=()
+    for i in "${!E_NAME[@]}"; do
+        for g in ${E_GROUPS[i]}; do seen[$g]=1; done
+    done
+    printf '%s\n' "${!seen[@]}" | sort | tr '\n' ' ' | sed 's/ $//'
+}
+
+# cfg_check_groups GROUPS EMPTY: dies (listing the groups) when a group of
+# the blank-separated GROUPS is no entry's, or EMPTY is 1 (-g '').
+cfg_check_groups() {
+    local groups=$1 empty=$2 g all
+    all=$(cfg_groups)
+    [[ -n $all ]] || all="none: no entry has 'groups ='"
+    ((empty)) && nvmx_die "empty group name in -g/--group (groups: $all)"
+    for g in $groups; do
+        in_list "$g" "$all" || nvmx_die "unknown group '$g' (groups: $all)"
+    done
+    return 0
+}
+
 # cfg_select ALL GROUPS PATTERN...: sets SELECTED to the indices of the chosen
 # entries in cfg order. GROUPS is a blank-separated list ("" = any). Entries in
 # the group "nodefault" only run when ALL is 1, when named exactly or when
@@ -72,7 +95,7 @@ cfg_select() {
     shift 2
     local -a patterns=("$@")
     local i p g hit in_group named exact
-    local -A matched=()
+    local -A matched=() hidden=()
     SELECTED=() E_NODEFAULT_SKIP=()
     for i in "${!E_NAME[@]}"; do
         named=0 exact=0
@@ -81,7 +104,6 @@ cfg_select() {
                 # shellcheck disable=SC2053 # p is a glob pattern on purpose
                 if [[ ${E_NAME[i]} == $p ]]; then
                     named=1
-                    matched[$p]=1
                     [[ ${E_NAME[i]} == "$p" ]] && exact=1
                 fi
             done
@@ -95,14 +117,29 @@ cfg_select() {
             ((in_group)) || continue
         fi
         if in_list nodefault "${E_GROUPS[i]}" && ((all == 0 && exact == 0)) && [[ -z $groups ]]; then
-            ((${#patterns[@]})) && continue
+            if ((${#patterns[@]})); then
+                for p in "${patterns[@]}"; do
+                    # shellcheck disable=SC2053 # p is a glob pattern on purpose
+                    [[ ${E_NAME[i]} == $p ]] && hidden[$p]+=" ${E_NAME[i]}"
+                done
+                continue
+            fi
             E_NODEFAULT_SKIP[i]=1
         fi
+        for p in "${patterns[@]}"; do
+            # shellcheck disable=SC2053 # p is a glob pattern on purpose
+            [[ ${E_NAME[i]} == $p ]] && matched[$p]=1
+        done
         SELECTED+=("$i")
     done
     for p in "${patterns[@]}"; do
         if [[ -z ${matched[$p]:-} ]]; then
-            if [[ $p == *[*?]* ]]; then
+            if [[ -n ${hidden[$p]:-} ]]; then
+                nvmx_die "pattern '$p' matches only entries of group 'nodefault' (${hidden[$p]# }):" \
+                    "name them exactly, or add -a or -g GROUP"
+            elif [[ -n $groups ]]; then
+                nvmx_warn "'$p' has no entry in group(s) '$groups'"
+            elif [[ $p == *[*?]* ]]; then
                 nvmx_warn "pattern '$p' matches no test entry"
             else
                 nvmx_warn "unknown test '$p'"

@@ -11,6 +11,8 @@
 
 SERIAL_BEGIN="==== serial output (COM1) ===="
 SERIAL_END="==== end of serial output ===="
+# The kernels' command line buffer (lib/x86/setup.cc g_cmdline[4096]).
+KERNEL_CMDLINE_MAX=4095
 
 # kernel_path I: the entry's kernel. A relative `file` is looked up next to
 # the cfg file, then in x86/ of this tree (README: x86/unittests.cfg).
@@ -60,6 +62,11 @@ backend_errors() {
         qemu-*)
             grep -E "^[^ ]*qemu-system[^ :]*: " "$out" 2>/dev/null | head -n3 |
                 sed 's/^[^ ]*qemu-system[^ :]*: /BACKEND-ERROR: qemu: /'
+            # Nothing on the serial port and a failing QEMU: it never ran the kernel.
+            if [[ ! -s $serial ]]; then
+                sed -n 's/^qemu_run: QEMU exit status \([1-9][0-9]*\).*/BACKEND-ERROR: QEMU exited \1 before the kernel ran/p' \
+                    "$out" 2>/dev/null
+            fi
             ;;
         bochs)
             # Panics (">>PANIC<<"), else errors of no device (bochsrc errors).
@@ -76,25 +83,37 @@ backend_errors() {
 # log_tail I RC RESULT DURATION: appends the serial output and what the
 # backend printed to the entry's log; moves Bochs' log next to it.
 log_tail() {
-    local i=$1 rc=$2 result=$3 duration=$4
+    local i=$1 rc=$2 result=$3 duration=$4 bad=0
     local name=${E_NAME[i]} serial=$RUNTMP/$i.serial backend_out=$RUNTMP/$i.backend
     local log=$LOGDIR/$name.log
+    # Every write is checked (bad=1): a full disk must not look like a crash.
     {
-        printf '%s\n' "$SERIAL_BEGIN"
-        [[ -r $serial ]] && cat "$serial"
+        printf '%s\n' "$SERIAL_BEGIN" || bad=1
+        if [[ -r $serial ]]; then cat "$serial" || bad=1; fi
         # A kernel that dies mid-line leaves no newline before the marker.
-        [[ -s $serial && $(tail -c1 "$serial" | od -An -c | tr -d ' ') != '\n' ]] && printf '\n'
-        printf '%s\n' "$SERIAL_END"
-        printf '# backend status: %s (%s), %s s\n' "$rc" "$result" "$duration"
-        if [[ -s $backend_out ]]; then
-            printf '==== backend output ====\n'
-            cat "$backend_out"
+        if [[ -s $serial && $(tail -c1 "$serial" | od -An -c | tr -d ' ') != '\n' ]]; then
+            printf '\n' || bad=1
         fi
-        [[ $result == ran ]] && backend_errors "$i" "$backend_out" "$serial"
-    } >>"$log"
+        printf '%s\n' "$SERIAL_END" || bad=1
+        printf '# backend status: %s (%s), %s s\n' "$rc" "$result" "$duration" || bad=1
+        if [[ -s $backend_out ]]; then
+            printf '==== backend output ====\n' || bad=1
+            cat "$backend_out" || bad=1
+        fi
+        if [[ $result == ran ]]; then backend_errors "$i" "$backend_out" "$serial" || true; fi
+    } >>"$log" || bad=1
+    ((bad)) && log_write_failed "$i" "$log"
     if [[ -e $serial.bochs ]]; then
-        mv -f "$serial.bochs" "$LOGDIR/$name.bochs.log"
+        mv -f -- "$serial.bochs" "$LOGDIR/$name.bochs.log" || log_write_failed "$i" "$LOGDIR/$name.bochs.log"
     fi
+    return 0
+}
+
+# log_write_failed I FILE: the entry's log could not be written (a full
+# disk): its result becomes an error naming the file, not a crash.
+log_write_failed() {
+    printf 'reason=cannot write %s (filesystem full?); the log is incomplete\n' "$2" >"$RUNTMP/$1.reason"
+    printf '%s: cannot write %s (filesystem full?)\n' "$PROG" "$2" >&2
 }
 
 # run_entry I: runs the entry, writes its log and result file.
@@ -146,10 +165,17 @@ run_entry() {
     } >"$log"
     : >"$serial"
     start=$EPOCHREALTIME
-    if [[ ! -r $kernel ]]; then
+    if [[ ! -e $kernel ]]; then
         result=error
         printf 'reason=kernel %s not found (run make)\n' "$(display_path "$kernel")" \
             >"$RUNTMP/$i.reason"
+    elif [[ ! -f $kernel || ! -r $kernel ]]; then
+        result=error
+        printf 'reason=kernel %s is not a readable file\n' "$(display_path "$kernel")" >"$RUNTMP/$i.reason"
+    elif ((${#args} > KERNEL_CMDLINE_MAX)); then
+        result=error
+        printf 'reason=kernel command line of %s bytes (test_args or cases); the kernels take at most %s\n' \
+            "${#args}" "$KERNEL_CMDLINE_MAX" >"$RUNTMP/$i.reason"
     elif problem=$(multiboot_problem "$kernel") && [[ -n $problem ]]; then
         result=error
         printf 'reason=kernel %s %s\n' "$(display_path "$kernel")" "$problem" >"$RUNTMP/$i.reason"
@@ -169,6 +195,7 @@ run_entry() {
     fi
     end=$EPOCHREALTIME
     log_tail "$i" "$rc" "$result" "$(elapsed_s "$start" "$end")"
+    [[ -e $RUNTMP/$i.reason ]] && result=error
     rm -f "$RUNTMP/$i.start"
     # Frames of "STACK:" lines (scripts/stacks.sh), from the kernel's .elf.
     stacks_symbolize "$log" "${kernel%.flat}.elf"

@@ -18,18 +18,22 @@ SHARD_HEADER=""      # the TAP comment naming this shard's entries
 # shard_parse SPEC ORIGIN: sets SHARD_I/SHARD_N from "I/N"; dies when malformed.
 shard_parse() {
     local spec=$1 origin=$2
-    if ! [[ $spec =~ ^([1-9][0-9]*)/([1-9][0-9]*)$ ]] ||
+    if ! [[ $spec =~ ^([1-9][0-9]{0,8})/([1-9][0-9]{0,8})$ ]] ||
         ((BASH_REMATCH[1] > BASH_REMATCH[2])); then
         nvmx_die "$origin: a shard is I/N with 1 <= I <= N (e.g. 2/4), not '$spec'"
     fi
     SHARD_I=${BASH_REMATCH[1]} SHARD_N=${BASH_REMATCH[2]}
 }
 
-# shard_from_env: without --shard, the shard of a GitLab `parallel:` job
-# (CI_NODE_INDEX is 1-based and set only in such jobs).
+# shard_from_env: without --shard and with NVMX_SHARD_FROM_CI=1, the shard
+# of a GitLab `parallel: N` job (CI_NODE_INDEX is 1-based). Opt-in: GitLab
+# sets the same variables in `parallel:matrix` jobs, where each job is a
+# different configuration, not a shard.
 shard_from_env() {
     ((SHARD_N)) && return 0
-    [[ -n ${CI_NODE_INDEX:-} ]] || return 0
+    [[ ${NVMX_SHARD_FROM_CI:-0} == 1 ]] || return 0
+    [[ -n ${CI_NODE_INDEX:-} ]] ||
+        nvmx_die "NVMX_SHARD_FROM_CI=1 but CI_NODE_INDEX is not set (not a GitLab 'parallel: N' job)"
     shard_parse "$CI_NODE_INDEX/${CI_NODE_TOTAL:-}" "CI_NODE_INDEX/CI_NODE_TOTAL"
 }
 
@@ -79,6 +83,8 @@ _shard_timeout_cs() {
 # SHARD_N and sets SHARD_HEADER. Needs entry_timeout (runner-exec.sh).
 shard_select() {
     ((SHARD_N)) || return 0
+    ((SHARD_N <= ${#E_NAME[@]})) ||
+        nvmx_die "shard $SHARD_I/$SHARD_N: N is at most the number of entries (${#E_NAME[@]})"
     local -A measured=()
     local -a cost=() load=() mine=() names=()
     local name cs sum=0 count=0 mean=0 p i s best from="cfg timeouts"

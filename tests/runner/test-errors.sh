@@ -34,7 +34,7 @@ expect_err "pattern 'zz*' matches no test entry" "names the pattern"
 
 rt ACCEL=tcg -- -g nosuchgroup
 expect_rc 2 "group matching nothing"
-expect_err "no test entry in group(s) 'nosuchgroup'" "names the group"
+expect_err "unknown group 'nosuchgroup'" "names the group"
 
 rt ACCEL=tcg -- -x
 expect_rc 2 "unknown short option"

@@ -52,11 +52,11 @@ done
 
 rt ACCEL=tcg -- -l --shard 2/3
 by_option=$(names)
-rt ACCEL=tcg CI_NODE_INDEX=2 CI_NODE_TOTAL=3 -- -l
+rt ACCEL=tcg NVMX_SHARD_FROM_CI=1 CI_NODE_INDEX=2 CI_NODE_TOTAL=3 -- -l
 expect_eq "$(names)" "$by_option" "CI_NODE_INDEX=2 CI_NODE_TOTAL=3 picks shard 2/3"
 rt ACCEL=tcg CI_NODE_TOTAL=1 -- -l
 expect_eq "$(names)" "$all" "CI_NODE_TOTAL=1 alone (a job without parallel:) runs everything"
-rt ACCEL=tcg CI_NODE_INDEX=3 CI_NODE_TOTAL=3 -- -l --shard 2/3
+rt ACCEL=tcg NVMX_SHARD_FROM_CI=1 CI_NODE_INDEX=3 CI_NODE_TOTAL=3 -- -l --shard 2/3
 expect_eq "$(names)" "$by_option" "--shard wins over CI_NODE_INDEX"
 
 for bad in 0/2 3/2 2 a/b 1/0; do
@@ -64,7 +64,7 @@ for bad in 0/2 3/2 2 a/b 1/0; do
     expect_rc 2 "--shard $bad is refused"
 done
 expect_err "a shard is I/N with 1 <= I <= N" "... with a message saying what a shard is"
-rt ACCEL=tcg CI_NODE_INDEX=4 CI_NODE_TOTAL=3 -- -l
+rt ACCEL=tcg NVMX_SHARD_FROM_CI=1 CI_NODE_INDEX=4 CI_NODE_TOTAL=3 -- -l
 expect_rc 2 "CI_NODE_INDEX above CI_NODE_TOTAL is refused"
 
 # Cost-balanced from measured times: the long entry gets a shard to itself.
@@ -142,9 +142,12 @@ for line in yaml.safe_load(open(sys.argv[1]))[sys.argv[2]]["script"]:
     }
     nodes=$(python3 -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["suite"]["parallel"])' \
         "$ROOT/.gitlab-ci.yml")
+    # The job's own variables (NVMX_SHARD_FROM_CI: the opt-in to CI_NODE_*).
+    from_ci=$(python3 -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["suite"].get("variables", {}).get("NVMX_SHARD_FROM_CI", ""))' \
+        "$ROOT/.gitlab-ci.yml")
     suite=$(ci_script suite) report=$(ci_script report)
     for ((i = 1; i <= nodes; i++)); do
-        (cd "$ci" && CI_NODE_INDEX=$i CI_NODE_TOTAL=$nodes ACCEL=tcg NVMX_CFG="$SCRATCH/unittests.cfg" \
+        (cd "$ci" && NVMX_SHARD_FROM_CI=$from_ci CI_NODE_INDEX=$i CI_NODE_TOTAL=$nodes ACCEL=tcg NVMX_CFG="$SCRATCH/unittests.cfg" \
             bash -c "$suite") >/dev/null 2>&1
     done
     ci_rc=0

@@ -70,6 +70,16 @@ constexpr Erratum kErrata[] = {
      "which INVVPID does not take. Test value: lib/x86/vmx/insn.cc invvpid_desc() passes the type in a 64-bit register"},
     // Linux KVM nested VMX (ACCEL=kvm-in-bochs: Debian 6.1 kvm_intel on Bochs 2.7). The
     // Bochs CPU deviations below pass through KVM to L1; the cause names both layers.
+    {"kvm-in-bochs kvm-*@bochs-*", "kvm.preemption-timer-if0",
+     "SDM Vol. 3C 26.5.1: the VMX-preemption timer counts down in VMX non-root operation and causes a VM exit at 0",
+     "KVM's emulated preemption timer needs an L0 timer interrupt to exit vmcs02, which Bochs 2.7 never delivers to an "
+     "IF=0 L2 (row exit.ext-intr-if0): L1 hangs",
+     "Linux arch/x86/kvm/vmx/nested.c nested_vmx_enter_non_root_mode() -> vmx_start_preemption_timer(): "
+     "`hrtimer_start(&vmx->nested.preemption_timer, ...)`; vmx_preemption_timer_fn() only sets preemption_timer_expired and "
+     "kicks the vCPU, which needs that interrupt's exit from vmcs02. Bochs cpu/vmx.cc VMenterLoadCheckGuestState(): "
+     "`setEFlags((Bit32u) guest.rflags)` before `in_vmx_guest = true` (row exit.ext-intr-if0). Test value: "
+     "lib/x86/vmx/guest.cc setup_guest_state() writes GUEST_RFLAGS 0x2 (IF=0) and L2 spins until the timer exit",
+     true},
     {"kvm-in-bochs", "vmcall.root-kvm-hypercall",
      "SDM Vol. 3C 31.3, VMCALL: in VMX root operation outside SMM without the dual-monitor treatment, VMfail; VMfailInvalid when there is no current VMCS",
      "KVM takes every VMCALL of L1 as a KVM hypercall, also in (virtual) VMX root operation: RAX gets the hypercall status, no VMfail",
@@ -150,6 +160,21 @@ const char* known_deviation(const char* id)
     for (const Erratum& e : kErrata) {
         if (strcmp(e.id, id) == 0 && backend_in_list(e.backends, backend)) {
             snformat(text, sizeof(text), "errata: %s (%s)", e.what, e.sdm);
+            return text;
+        }
+    }
+    return nullptr;
+}
+
+const char* known_hang(const char* id)
+{
+    static char text[320];
+    const char* backend = run_options().backend;
+    if (!backend)
+        return nullptr;
+    for (const Erratum& e : kErrata) {
+        if (e.hangs && strcmp(e.id, id) == 0 && backend_in_list(e.backends, backend)) {
+            snformat(text, sizeof(text), "known hang, errata %s: %s (%s)", e.id, e.what, e.sdm);
             return text;
         }
     }

@@ -404,7 +404,7 @@ _kib_watch() {
 	local -a ents=("$@")
 	local nseen=0 size hsize last_size=-1 last_h=-1 t_con=$SECONDS t_any=$SECONDS
 	local phase=boot cur=-1 cur_t0=0 cur_s=0 cur_b0=0 line word now stop="" n m eidx t_start=$SECONDS
-	local boot_s="" kvm_s="" said
+	local boot_s="" kvm_s="" said first_begin=1
 	local -a markers
 	KIB_NEXT=$from
 	KIB_PARAMS=""
@@ -472,6 +472,10 @@ _kib_watch() {
 								"$(elapsed_s "$start" "$EPOCHREALTIME")" "$line" >>"$KIB_LOGDIR/run.log"
 						fi
 						;;
+					done)
+						printf '%s %s: L1 done after %s s (%s)\n' "$(date -u +%H:%M:%S)" "$tag" \
+							"$(elapsed_s "$start" "$EPOCHREALTIME")" "$line" >>"$KIB_LOGDIR/run.log"
+						;;
 					fail)
 						stop="fail"
 						KIB_NO_RETRY=1
@@ -479,6 +483,11 @@ _kib_watch() {
 						KIB_FAIL_TEXT=$(printf 'L1 kernel messages (dmesg):\n'; _kib_section "$console" dmesg boot)
 						;;
 					begin)
+						if ((first_begin)); then
+							first_begin=0
+							printf '%s %s: first entry began after %s s (%s) epoch=%s\n' "$(date -u +%H:%M:%S)" "$tag" \
+								"$(elapsed_s "$start" "$EPOCHREALTIME")" "$line" "$EPOCHREALTIME" >>"$KIB_LOGDIR/run.log"
+						fi
 						read -r _ cur _ <<<"$line"
 						# Entries before FROM ran in an earlier boot.
 						((cur < from)) && cur=-1

@@ -41,6 +41,11 @@ fail() {
 }
 
 mark "init uptime=$(uptime_s) kernel=$(uname -r) cmdline=$(cat /proc/cmdline)"
+# Nothing is ever typed on the serial lines: ignore their receivers. After a
+# Bochs restore the UARTs deliver NUL bytes, which the console would echo
+# ("^@") into the kernels' output.
+stty -F /dev/ttyS0 -echo -cread 2>/dev/null
+stty -F /dev/ttyS1 -echo -cread 2>/dev/null
 # L1 alive <=> ttyS1 grows; the host watchdog stops Bochs when it doesn't.
 (while :; do printf . >/dev/ttyS1; sleep 2; done) &
 # Kernel messages go to dmesg (shown per entry), not between the frames.

@@ -98,7 +98,9 @@ wait_payload() {
 			case $hdr in "NVMXKIB-PAYLOAD-1 size="*) ;; *) continue ;; esac
 			size=${hdr#* size=}
 			mark "payload-begin dev=$dev bytes=$size uptime=$(uptime_s)"
-			dd if="$dev" bs=2048 skip=1 count=$(((size + 2047) / 2048)) iflag=direct 2>/dev/null |
+			# 64 KiB reads (2 KiB ones cost an ATAPI command each).
+			dd if="$dev" bs=65536 skip=2048 count=$(((size + 2047) / 2048 * 2048)) \
+				iflag=skip_bytes,count_bytes,direct 2>/dev/null |
 				head -c "$size" | gzip -d | (cd / && cpio -i -d 2>/dev/null) ||
 				fail "cannot unpack the payload from $dev"
 			mark "payload-end uptime=$(uptime_s)"

@@ -145,16 +145,14 @@ _kib_mem_cap() {
 # runner-shard.sh's balancer; costs from NVMX_SHARD_TIMES, else the measured
 # kvm-in-bochs times in scripts/kvm-in-bochs/costs.
 _kib_share() {
-	local s=$1 n=$2
+	# shard_select works on these: locals shadow the run's own (dynamic scope).
+	# shellcheck disable=SC2034 # SHARD_HEADER: set by shard_select, unused here
+	local SHARD_I=$1 SHARD_N=$2 SHARD_HEADER=""
 	shift 2
-	(
-		SELECTED=("$@")
-		# shellcheck disable=SC2034 # read by shard_select
-		SHARD_I=$s SHARD_N=$n
-		NVMX_SHARD_TIMES=${NVMX_SHARD_TIMES:-$KIB_DIR/costs}
-		shard_select
-		printf '%s\n' "${SELECTED[*]}"
-	)
+	local -a SELECTED=("$@")
+	local NVMX_SHARD_TIMES=${NVMX_SHARD_TIMES:-$KIB_DIR/costs}
+	shard_select
+	printf '%s\n' "${SELECTED[*]}"
 }
 
 # _kib_job I...: the batch per Bochs CPU model, in cfg order of the models'

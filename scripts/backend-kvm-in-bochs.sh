@@ -15,7 +15,7 @@
 # Knobs (environment): KIB_CACHE (image cache, default build/kvm-in-bochs),
 # KIB_LINUX_PKG (kernel package), KIB_IPS (Bochs ips, 100000000), KIB_MEM (L1
 # MiB, 1024), KIB_HANG_S (L1 silent on console and heartbeat this long: stop
-# Bochs, default 180), KIB_BOOT_QUIET_S (no console output while booting, 600),
+# Bochs, default 180), KIB_BOOT_QUIET_S (no console output while booting, 1200),
 # KIB_BOOT_MAX_S (L1 init not reached, 1800), KIB_MAX_BOOTS (boots per CPU model
 # when an entry hangs L1, 3).
 
@@ -27,7 +27,7 @@ source "$NVMX_ROOT/scripts/kvm-in-bochs/snapshot.sh"
 : "${KIB_IPS:=100000000}"
 : "${KIB_MEM:=1024}"
 : "${KIB_HANG_S:=180}"
-: "${KIB_BOOT_QUIET_S:=600}"
+: "${KIB_BOOT_QUIET_S:=1200}"
 : "${KIB_BOOT_MAX_S:=1800}"
 : "${KIB_MAX_BOOTS:=3}"
 : "${KIB_RESTORE_S:=300}"

@@ -164,11 +164,19 @@ kib_snap_save() {
 	printf 'saved in %s s (%s)\n' "$((SECONDS - t0))" "$(du -sh "$root/$key" | cut -f1)"
 }
 
-# _kib_snap_prune: keeps the KIB_SNAPS_KEPT most recently used snapshots.
+# _kib_snap_prune: keeps the KIB_SNAPS_KEPT most recently used snapshots and
+# removes the unfinished saves of runs that are gone.
 _kib_snap_prune() {
+	local d owner
 	find "$(kib_snap_root)" -mindepth 2 -maxdepth 2 -name .nvmx-complete -printf '%T@ %h\n' |
 		sort -rn | tail -n +$((KIB_SNAPS_KEPT + 1)) | cut -d' ' -f2- |
 		while read -r d; do rm -rf "$d"; done
+	for d in "$(kib_snap_root)"/*.tmp; do
+		[[ -d $d ]] || continue
+		owner=$(cat "$d/.nvmx-owner" 2>/dev/null)
+		[[ -n $owner ]] && kill -0 "$owner" 2>/dev/null && continue
+		rm -rf "$d"
+	done
 }
 
 # kib_snap_drop KEY WHY: deletes snapshot KEY (it did not restore).

@@ -13,6 +13,7 @@
 #include "x86/arch/cr.hh"
 #include "x86/arch/msr.hh"
 #include "x86/cpu.hh"
+#include "x86/io.hh"
 #include "x86/fault.hh"
 #include "x86/vmx/caps.hh"
 #include "x86/vmx/guest.hh"
@@ -617,11 +618,35 @@ bool expect_ext_intr_exit(const RunResult& r, bool ack, const char* erratum, con
 // handleInterruptMaskChange (cpu/flag_ctrl_pro.cc) while in_vmx_guest is
 // still false, so BX_EVENT_PENDING_INTR/LAPIC_INTR are masked as for IF = 0
 // outside VMX; in_vmx_guest = true is set only after that.
+// Masks both 8259 PICs (OCW1 = 0xff) for its lifetime, restoring the masks
+// after. The BIOS leaves the PIT's IRQ 0 unmasked (vector 8): with
+// 'acknowledge interrupt on exit' the CPU acknowledges the highest-priority
+// pending interrupt, which would be that one rather than the APIC timer's.
+class PicMasked {
+public:
+    PicMasked() : master_(inb(0x21)), slave_(inb(0xa1))
+    {
+        outb(0x21, 0xff);
+        outb(0xa1, 0xff);
+    }
+    ~PicMasked()
+    {
+        outb(0xa1, slave_);
+        outb(0x21, master_);
+    }
+    PicMasked(const PicMasked&) = delete;
+    PicMasked& operator=(const PicMasked&) = delete;
+
+private:
+    u8 master_, slave_;
+};
+
 void test_ext_intr_exiting()
 {
     VmxOn vmx;
     if (!vmx.ok())
         return;
+    PicMasked pic; // the APIC timer must be the only interrupt source
     bool ack_ok = vmx_caps().exit.allows(exit_ctl::ACK_INTR);
     ApicTimer timer(TIMER_VECTOR);
     {

@@ -26,6 +26,11 @@ KERNEL_LIBGCOV := $(shell $(CXX) -print-file-name=libgcov.a)
 KERNEL_COVERAGE_OBJS := $(B)/lib/coverage.o
 endif
 
+# Test builds that simulate a hypervisor bug, to show that the checks catch
+# it (tests for the tests; tests/runner/test-simulated-bugs.sh). Never for a
+# real run: make SIMULATE_BUG="GLA_IS_GPA ..." (names in lib/x86/vmx/simulate.hh).
+KERNEL_CXXFLAGS += $(foreach bug,$(SIMULATE_BUG),-DNVMX_SIMULATE_$(bug))
+
 LIB_CXX_SRCS := $(shell find lib -name '*.cc' | sort)
 LIB_ASM_SRCS := $(shell find lib -name '*.S' | sort)
 LIB_OBJS := $(patsubst %.cc,$(B)/%.o,$(LIB_CXX_SRCS)) \
@@ -65,7 +70,7 @@ x86/%.flat: x86/%.elf
 # ---- host tools, host unit tests, runner tests (fragments) ---------------
 HOST_CXXFLAGS := -std=c++20 -O1 -g -Wall -Wextra -Werror -I lib -MMD -MP
 # Pure-logic kernel sources that the host unit tests also compile.
-HOST_TEST_LIB_SRCS := lib/format.cc lib/glob.cc lib/argv.cc lib/tap.cc lib/x86/vmx/eptp.cc
+HOST_TEST_LIB_SRCS := lib/format.cc lib/glob.cc lib/backend_match.cc lib/argv.cc lib/tap.cc lib/x86/vmx/eptp.cc
 -include $(wildcard tools/*.mk tests/host/*.mk tests/runner/*.mk)
 host-tools::
 

@@ -530,6 +530,7 @@ main() {
     logdir_prepare
     ((TAP)) && printf 'TAP version 13\n'
     shard_note
+    kib_note "${SELECTED[@]}"
     progress_init "$TAP"
     local start=$EPOCHREALTIME rc=0
     run_all

@@ -70,20 +70,39 @@ kib_usable() {
 # kib_label I: backend label of an entry.
 kib_cpu_of() { bochs_cpu_of "$1"; }
 
-# kib_prepare: packages + base initramfs, in the foreground. The build log is
-# $LOGDIR/kvm-in-bochs/image.log.
+# kib_prepare: the image (kib_image) + base initramfs, in the foreground,
+# once per run. The build log is $LOGDIR/kvm-in-bochs/image.log.
 kib_prepare() {
+	[[ -n ${KIB_IMAGE_KEY:-} ]] && return 0
 	KIB_LOGDIR=$LOGDIR/kvm-in-bochs
 	mkdir -p "$KIB_LOGDIR" "$KIB_CACHE"
 	KIB_IMAGE_LOG=$KIB_LOGDIR/image.log
 	kib_log "kvm-in-bochs image ($(date -u '+%Y-%m-%d %H:%M:%S UTC')), cache $(display_path "$KIB_CACHE")"
 	local err=$KIB_LOGDIR/.prepare.err
-	if ! { kib_fetch && kib_base; } 2>"$err"; then
+	if ! { kib_image && kib_base; } 2>"$err"; then
 		kib_log "error: $(cat "$err")"
 		nvmx_die "ACCEL=kvm-in-bochs: $(tr '\n' ' ' <"$err")(log: $(display_path "$KIB_IMAGE_LOG"))"
 	fi
 	rm -f "$err"
 }
+
+# kib_note I...: when entries I... include kvm-in-bochs ones, prepares the
+# image and names L1's kernel in a TAP comment (stdout, after the version
+# line) or on stderr.
+kib_note() {
+	local i line
+	for i in "$@"; do
+		[[ -z ${R_SKIP[i]} && ${R_BACKEND[i]} == kvm-in-bochs ]] || continue
+		kib_prepare
+		line="kvm-in-bochs: L1 Linux $KIB_LINUX_VER ($KIB_KERNEL_ORIGIN), kernels get --backend=$(kib_backend_name)"
+		if ((TAP)); then printf '# %s\n' "$line"; else printf '%s: %s\n' "$PROG" "$line" >&2; fi
+		return 0
+	done
+}
+
+# kib_backend_name: what the kernels get as --backend: kvm-<KVM version>@<the
+# Bochs backend name> (kvm-6.1.192@bochs-2.7), for errata keyed on either.
+kib_backend_name() { printf 'kvm-%s@%s\n' "${KIB_KVM_VER:-unknown}" "$(bochs_backend_name)"; }
 
 # _kib_q WORD: WORD single-quoted for ash.
 _kib_q() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
@@ -254,7 +273,7 @@ _kib_plan() {
 	done
 }
 
-_kib_args() { printf '%s\n' "--tap --backend=kvm-in-bochs${E_ARGS[$1]:+ ${E_ARGS[$1]}}"; }
+_kib_args() { printf '%s\n' "--tap --backend=$(kib_backend_name)${E_ARGS[$1]:+ ${E_ARGS[$1]}}"; }
 
 # _kib_boot CPU BOOT FROM I...: one L1 running entries FROM.. of I...: restored
 # from the snapshot when there is one (a snapshot that does not restore is
@@ -385,9 +404,12 @@ _kib_write_rc() {
 	} >>"$dir/bochsrc"
 }
 
-# _kib_markers FILE: the marker lines of the console, text from the marker on.
+# _kib_markers FILE: the marker lines of the console, text from the marker on;
+# a last line still being written (no newline yet) is left for the next call
+# (else "end 5 status=1 l1_seconds=46.58" could be read as "end 5 sta").
 _kib_markers() {
-	grep -a "$KIB_MARK " "$1" | tr -d '\r' | sed "s/^.*$KIB_MARK //"
+	if [[ -n $(tail -c 1 "$1") ]]; then head -n -1 "$1"; else cat "$1"; fi |
+		grep -a "$KIB_MARK " | tr -d '\r' | sed "s/^.*$KIB_MARK //"
 }
 
 # _kib_watch PID CONSOLE HB BOCHSLOG START CPU TAG FROM MODE I...: follows the
@@ -600,8 +622,8 @@ _kib_entry_log() {
 		printf '# kernel: %s\n' "$(display_path "$(kernel_path "$i")")"
 		printf '# kernel args: %s\n' "$(_kib_args "$i")"
 		printf '# timeout: %ss, smp: %s, memory: %s MiB\n' "$tmo" "${E_SMP[i]}" "${E_MEM[i]}"
-		printf '# L1: Linux %s (Debian), kvm_intel nested=1, in Bochs %s cpu=%s ips=%s memory=%s MiB\n' \
-			"${KIB_LINUX_VER:-?}" "$BOCHS_BIN" "$cpu" "$KIB_IPS" "$KIB_MEM"
+		printf '# L1: Linux %s (%s), kvm_intel nested=1, in Bochs %s cpu=%s ips=%s memory=%s MiB\n' \
+			"${KIB_LINUX_VER:-?}" "${KIB_KERNEL_ORIGIN:-?}" "$BOCHS_BIN" "$cpu" "$KIB_IPS" "$KIB_MEM"
 		printf '# command (in L1): timeout -s KILL %s qemu-system-x86_64 -nodefaults -accel kvm ... (see %s)\n' \
 			"$tmo" "scripts/kvm-in-bochs/init.sh"
 	} >"$LOGDIR/${E_NAME[i]}.log"

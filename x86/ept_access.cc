@@ -80,8 +80,13 @@ void run_row(const AccessRow& row, int level, PhysAddr backing)
         report_error("%s: mapping the test page failed", name);
         return;
     }
-    u64 addr = gpa.raw() + OFFSET;
-    box = {row.op, addr, 0x5555aaaa5555aaaaull};
+    L1Alias alias(gpa);
+    if (!alias.ok()) {
+        report_error("%s: mapping the linear alias of the test page failed", name);
+        return;
+    }
+    u64 addr = gpa.raw() + OFFSET, la = alias.la(gpa + OFFSET); // la != addr above bit 12
+    box = {row.op, la, 0x5555aaaa5555aaaaull};
     RunResult r = eg.run();
 
     switch (expect) {
@@ -115,7 +120,7 @@ void run_row(const AccessRow& row, int level, PhysAddr backing)
         report_eq(r.exit.qualification & want.qual_mask, want.qual, "%s: the whole qualification", name);
         report_eq(EptViolationQual(r.exit.qualification).entry_perms(), row.perms, "%s: qualification entry permissions = the leaf's", name);
         report_eq(r.exit.guest_phys, addr, "%s: guest-physical address", name);
-        report_eq(r.exit.guest_linear, addr, "%s: guest-linear address", name);
+        report_eq(r.exit.guest_linear, la, "%s: guest-linear address", name);
         return;
     }
     }

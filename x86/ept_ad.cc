@@ -16,6 +16,7 @@
 #include "x86/paging.hh"
 #include "x86/vmx/caps.hh"
 #include "x86/vmx/ept_harness.hh"
+#include "x86/vmx/ept_qual.hh"
 #include "x86/vmx/l2_paging.hh"
 #include "x86/vmx/vmcs.hh"
 #include "x86/vmx/vmx_on.hh"
@@ -65,8 +66,11 @@ void check_walk_violation(const RunResult& r, int level, const WalkScenario& sc,
     } else if (sc.ad) {
         snformat(exp, sizeof(exp), "access bits %#lx", sc.access);
         Diagnostic d{exp, act};
-        report_check(q.access() == sc.access, &d, known_deviation("ept.ad-walk-qual-read-bit"),
-                     "%s: qualification access bits are read and write", name);
+        // Bochs leaves out bit 0 (lib/errata.cc); only that exact mismatch is XFAIL.
+        const char* dev = ept_qual_deviates_only_in(q.access(), sc.access, 7, EPT_ACCESS_READ)
+                              ? known_deviation("ept.ad-walk-qual-read-bit")
+                              : nullptr;
+        report_check(q.access() == sc.access, &d, dev, "%s: qualification access bits are read and write", name);
     } else
         report_eq(q.access(), sc.access, "%s: qualification access bits", name);
     report_eq(q.entry_perms(), sc.table_perms, "%s: qualification entry permissions", name);
@@ -112,17 +116,27 @@ void run_walk(const WalkScenario& sc, int level)
         return;
     }
 
-    // Bochs writes guest A flags without an EPT write check (lib/errata.cc).
-    const char* deviation = sc.no_a ? known_deviation("ept.walk-a-flag-write") : nullptr;
-    if (!report_xfail(deviation, r.exited(ExitReason::EPT_VIOLATION), "%s: EPT violation", name))
+    // Bochs writes guest A flags without an EPT write check (lib/errata.cc):
+    // XFAIL only when the read completed instead; the data and flag checks
+    // below still run (the violation's own checks have no exit to look at,
+    // and no RWX + INVEPT step happens).
+    const bool seen = r.exited(ExitReason::EPT_VIOLATION);
+    const char* deviation = sc.no_a && ept_missed_violation_only(seen, s.is_step(r))
+                                ? known_deviation("ept.walk-a-flag-write")
+                                : nullptr;
+    report_xfail(deviation, seen, "%s: EPT violation", name);
+    bool completed = true; // the read finished (at once, or after the fix)
+    if (seen) {
+        check_walk_violation(r, level, sc, name);
+        // Give the page write access: the walk that faulted now succeeds.
+        pt.set_table_perms(level, RWX);
+        if (!flush(s.eptp()))
+            return;
+        r = s.resume();
+        completed = expect_step(s, r, "%s: after RWX + INVEPT the read completes", name);
+    } else if (!deviation)
         return;
-    check_walk_violation(r, level, sc, name);
-    // Give the page write access: the walk that faulted now succeeds.
-    pt.set_table_perms(level, RWX);
-    if (!flush(s.eptp()))
-        return;
-    r = s.resume();
-    if (expect_step(s, r, "%s: after RWX + INVEPT the read completes", name))
+    if (completed)
         report_eq(s.value(), PATTERN, "%s: L2 reads the data page", name);
     if (sc.no_a)
         report_eq(*pt.entry(level) & Pte::A, Pte::A, "%s: the walk set A in the %s entry", name, kGuestLevel[level]);

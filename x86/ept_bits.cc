@@ -38,7 +38,8 @@ constexpr u64 CODE_VALUE = 0x1122334455667788ull;
 // The test windows: guest-physical 512 GiB and up, behind their own EPT
 // PML4E (index 1), so a bit in that PML4E touches only the probe's access
 // and not L2's code, stack or page tables. L2 reaches them through 4 KiB
-// aliases VA = GPA in L1's page tables (which L2 shares).
+// aliases VA = ept_alias_la(GPA) != GPA in L1's page tables (which L2
+// shares), so that the guest-linear address of a violation is checked.
 constexpr u64 WINDOW = EPT_FAR_GPA.raw();
 constexpr u64 WINDOW_4K = WINDOW, WINDOW_2M = WINDOW + (1ull << 30), WINDOW_1G = WINDOW + (2ull << 30);
 
@@ -53,15 +54,16 @@ const char* needs_window()
 }
 
 // An EPT guest (l2_access_loop) with one backing page mapped three times
-// behind WINDOW: by a 4 KiB, a 2 MiB and a 1 GiB leaf.
+// behind WINDOW: by a 4 KiB, a 2 MiB and a 1 GiB leaf (only the first
+// max_level of them: 1 for the 4 KiB window alone).
 class BitBench {
 public:
-    explicit BitBench(bool ad) : s_(EptOptions{.ad = ad}), backing_(alloc_page()) {}
+    explicit BitBench(bool ad, int max_level = 3) : s_(EptOptions{.ad = ad}), backing_(alloc_page()), max_level_(max_level) {}
     ~BitBench()
     {
-        for (u64 va : mapped_)
-            if (va && !unmap_page(current_page_root(), VirtAddr(va)))
-                report_error("unmapping the L1 alias at %#lx failed", va);
+        for (u64 gpa : mapped_)
+            if (gpa && !unmap_page(current_page_root(), VirtAddr(ept_alias_la(gpa))))
+                report_error("unmapping the L1 alias at %#lx failed", ept_alias_la(gpa));
         if (backing_.raw())
             free_page(backing_);
     }
@@ -84,13 +86,13 @@ public:
         page[OFF_CODE + 1] = 0xb8;
         *reinterpret_cast<u64*>(page + OFF_CODE + 2) = CODE_VALUE;
         page[OFF_CODE + 10] = X86_RET;
-        for (int level = 1; level <= 3; level++) {
+        for (int level = 1; level <= max_level_; level++) {
             u64 size = pt_level_size(level);
             PhysAddr base = backing_.align_down(size);
             GuestPhysAddr gpa(window(level) + (backing_ - base));
             GuestPhysAddr leaf_gpa = gpa.align_down(size);
             if (s_.ept().map(leaf_gpa, base, RWX, level) != WalkStatus::Ok ||
-                map_page(current_page_root(), VirtAddr(gpa.raw()), PhysAddr(gpa.raw()), Pte::RW) != WalkStatus::Ok) {
+                map_page(current_page_root(), VirtAddr(ept_alias_la(gpa.raw())), PhysAddr(gpa.raw()), Pte::RW) != WalkStatus::Ok) {
                 report_error("%s: mapping the %s test window failed", what, level == 1 ? "4K" : level == 2 ? "2M" : "1G");
                 return false;
             }
@@ -104,11 +106,13 @@ public:
     {
         return s_.ept().entry(GuestPhysAddr(mapped_[k.leaf_level - 1]), level ? level : k.level);
     }
-    // The address L2 accesses for op through the window of kind k.
+    // The guest-physical address L2 accesses for op through the window of kind k.
     u64 addr(const EptEntryKindInfo& k, L2Op op) const
     {
         return mapped_[k.leaf_level - 1] + (op == L2Op::Read ? OFF_READ : op == L2Op::Write ? OFF_WRITE : OFF_CODE);
     }
+    // The linear address L2 uses for it (differs from addr() above bit 12).
+    u64 la(const EptEntryKindInfo& k, L2Op op) const { return ept_alias_la(addr(k, op)); }
     // The entry of kind k becomes value; INVEPT; L2 performs op; the entry
     // is restored and check(result, entry as the access left it) runs; then
     // L2 finishes the access. False (ERROR reported) when the bench broke.
@@ -120,7 +124,7 @@ public:
         *e = value;
         *phys_to_ptr<u64>(backing_ + OFF_WRITE) = 0;
         bool flushed = invalidate(name);
-        RunResult r = flushed ? s_.step(op, addr(k, op), WRITE_VALUE) : RunResult{RunStatus::VmFail, VmxResult::fail_invalid(), {}};
+        RunResult r = flushed ? s_.step(op, la(k, op), WRITE_VALUE) : RunResult{RunStatus::VmFail, VmxResult::fail_invalid(), {}};
         EptEntry after = *e;
         *e = old;
         if (!flushed)
@@ -162,6 +166,7 @@ private:
 
     EptStepper s_;
     PhysAddr backing_;
+    int max_level_;
     u64 mapped_[3] = {};
 };
 
@@ -249,7 +254,7 @@ void run_reserved(bool present)
                              "%s: EPT misconfiguration at the access's GPA", name);
             } else {
                 // A not-present entry ends the walk: permissions 0.
-                check_violation(r, expect_access(b, k, value, op), a, a, nullptr, "%s (not present): EPT violation", name);
+                check_violation(r, expect_access(b, k, value, op), b.la(k, op), a, nullptr, "%s (not present): EPT violation", name);
             }
         });
     });
@@ -285,7 +290,7 @@ void run_reserved_memtype(bool present)
                         report_check(r.exited(ExitReason::EPT_MISCONFIG) && r.exit.guest_phys == a, &d, nullptr,
                                      "%s: EPT misconfiguration at the access's GPA", name);
                     } else {
-                        check_violation(r, expect_access(b, k, value, op), a, a, nullptr,
+                        check_violation(r, expect_access(b, k, value, op), b.la(k, op), a, nullptr,
                                         "%s (not present): EPT violation", name);
                     }
                 });
@@ -311,9 +316,53 @@ void test_reserved_present() { run_reserved(true); }
 
 // Expect: the same bits in a not-present entry (bits 2:0 = 000b) are
 // ignored: EPT violation with the access bit, permissions 0, GLA valid,
-// bit 8 set (access to the translation), GLA = GPA = the access's address
+// bit 8 set (access to the translation), GPA = the access's address, GLA = its linear alias
 // (SDM Vol. 3C 29.3.2, 29.3.3.2; 28.2.1 Table 28-7).
 void test_reserved_not_present() { run_reserved(false); }
+
+// Bit 7 set in a present entry of kind (PML4E, or a PDPTE where it is
+// reserved) whose other bits are those of a page of that size: address 0
+// (aligned to 512 GiB / 1 GiB), RWX, memory type 0 (UC) and nothing else
+// reserved. A hypervisor that took bit 7 as a page size would map the
+// access to host address 0 + offset and complete it; the SDM makes the
+// entry a misconfiguration (29.3.3.1) for every access.
+void run_bit7_page_shaped(EptEntryKind kind)
+{
+    VmxOn vmx;
+    if (!vmx.ok())
+        return;
+    BitBench b(false, 1);
+    if (!b.ready("bit 7 page-shaped"))
+        return;
+    const EptEntryKindInfo* k = nullptr;
+    for (const EptEntryKindInfo& i : kEptEntryKinds)
+        if (i.kind == kind)
+            k = &i;
+    for (L2Op op : kOps) {
+        char name[80];
+        snformat(name, sizeof(name), "%s bit 7, address 0, RWX: %s", k->name, l2_op_name(op));
+        u64 a = b.addr(*k, op);
+        bool ok = b.probe(*k, op, EptEntry(EptEntry::LARGE | RWX), name, [&](const RunResult& r, EptEntry) {
+            char exp[64];
+            snformat(exp, sizeof(exp), "EPT misconfiguration at GPA %#lx", a);
+            Diagnostic d{exp, r.describe()};
+            report_check(r.exited(ExitReason::EPT_MISCONFIG) && r.exit.guest_phys == a, &d, nullptr,
+                         "%s: EPT misconfiguration at the access's GPA", name);
+        });
+        if (!ok)
+            return;
+    }
+}
+
+// Expect: bit 7 of a PML4E is reserved whatever else the entry holds (SDM
+// Vol. 3C 29.3.2 Table 29-1; 29.3.3.1): with an address aligned to 512 GiB,
+// RWX and memory type UC, as if it mapped a 512 GiB page, a read, a write
+// and a fetch are each an EPT misconfiguration at the access's GPA.
+void test_pml4e_bit7_page_shaped() { run_bit7_page_shaped(EptEntryKind::Pml4e); }
+// Expect: on a CPU without 1 GiB EPT pages (IA32_VMX_EPT_VPID_CAP[17] = 0)
+// bit 7 of a PDPTE is reserved (Table 29-3): the same with an address
+// aligned to 1 GiB is an EPT misconfiguration for every access.
+void test_pdpte_bit7_page_shaped() { run_bit7_page_shaped(EptEntryKind::Pdpte); }
 
 // The ignored-bit probes under EPT A/D ad: each ignored bit set alone
 // (cleared = false) or cleared from an entry with every ignored bit set.
@@ -365,7 +414,20 @@ const char* needs_ad()
     return ept_ad_unavailable_reason();
 }
 
+// The 4 KiB window alone (ept_window.hh) suffices for the bit-7 probes.
+const char* needs_4k_window() { return ept_window_unavailable_reason(1); }
+const char* needs_no_1g()
+{
+    if (const char* why = needs_4k_window())
+        return why;
+    return vmx_caps().ept_has(ept_cap::PDPTE_1G)
+               ? "1 GiB EPT pages supported (IA32_VMX_EPT_VPID_CAP[17]): bit 7 of a PDPTE maps a page, it is not reserved"
+               : nullptr;
+}
+
 constexpr TestCase kCases[] = {
+    {"pml4e_bit7_page_shaped", test_pml4e_bit7_page_shaped, needs_4k_window},
+    {"pdpte_bit7_page_shaped", test_pdpte_bit7_page_shaped, needs_no_1g},
     {"reserved_present", test_reserved_present, needs_window},
     {"reserved_not_present", test_reserved_not_present, needs_window},
     {"reserved_memtype", test_reserved_memtype, needs_window},

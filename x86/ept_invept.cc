@@ -88,7 +88,9 @@ void test_invept_types()
 }
 
 // Single-context INVEPT whose descriptor holds an EPTP that VM entry would
-// reject (27.2.1.1), and all-context INVEPT with the same descriptor.
+// reject (27.2.1.1), and all-context INVEPT with the same descriptor: every
+// rule VM entry checks, every reserved bit on its own (bit 7 included where
+// supervisor shadow stacks are not supported).
 // Expect: single-context VMfailValid(28); all-context ignores the EPTP and
 // succeeds (31.3, INVEPT operation).
 void test_invept_bad_eptp()
@@ -116,20 +118,35 @@ void test_invept_bad_eptp()
         {"A/D enabled", good | Eptp::AD, "EPT A/D supported (IA32_VMX_EPT_VPID_CAP[21])"},
         {"address bit MAXPHYADDR", maxphy < 52 ? good | (1ull << maxphy) : 0, "MAXPHYADDR is 52"},
     };
-    for (const Bad& b : bad) {
-        bool skip = !b.eptp || eptp_valid(b.eptp, c.ept_vpid, maxphy);
+    // Single-context must fail, all-context must ignore the EPTP.
+    auto probe = [&](const char* what, u64 eptp, const char* valid) {
+        bool skip = !eptp || eptp_valid(eptp, c.ept_vpid, maxphy);
         if (skip)
-            report_skip(b.valid, "single-context, EPTP with %s: VMfailValid(28)", b.what);
+            report_skip(valid, "single-context, EPTP with %s: VMfailValid(28)", what);
         else if (c.ept_vpid & ept_cap::INVEPT_SINGLE)
-            expect_vmx(invept(1, b.eptp), kFail28, "single-context, EPTP with %s: VMfailValid(28)", b.what);
+            expect_vmx(invept(1, eptp), kFail28, "single-context, EPTP with %s: VMfailValid(28)", what);
         else
-            report_skip("single-context INVEPT not supported (IA32_VMX_EPT_VPID_CAP[25])", "single-context, EPTP with %s", b.what);
+            report_skip("single-context INVEPT not supported (IA32_VMX_EPT_VPID_CAP[25])", "single-context, EPTP with %s", what);
         if (skip)
-            report_skip(b.valid, "all-context, EPTP with %s: VMsucceed", b.what);
+            report_skip(valid, "all-context, EPTP with %s: VMsucceed", what);
         else if (c.ept_vpid & ept_cap::INVEPT_ALL)
-            expect_vmx(invept(2, b.eptp), VmxResult::success(), "all-context, EPTP with %s: VMsucceed", b.what);
+            expect_vmx(invept(2, eptp), VmxResult::success(), "all-context, EPTP with %s: VMsucceed", what);
         else
-            report_skip("all-context INVEPT not supported (IA32_VMX_EPT_VPID_CAP[26])", "all-context, EPTP with %s", b.what);
+            report_skip("all-context INVEPT not supported (IA32_VMX_EPT_VPID_CAP[26])", "all-context, EPTP with %s", what);
+    };
+    for (const Bad& b : bad)
+        probe(b.what, b.eptp, b.valid);
+    // Every other reserved bit VM entry rejects (ept_config's eptp case),
+    // each alone: bit 7 without supervisor shadow stacks, 9, 10, and each
+    // bit above MAXPHYADDR.
+    probe("reserved bit 7 (supervisor shadow stack)", good | (1ull << 7),
+          "supervisor shadow-stack control supported (IA32_VMX_EPT_VPID_CAP[23])");
+    probe("reserved bit 9", good | (1ull << 9), "bit 9 accepted");
+    probe("reserved bit 10", good | (1ull << 10), "bit 10 accepted");
+    for (unsigned b = maxphy + 1; b < 64; b++) {
+        char what[48];
+        snformat(what, sizeof(what), "bit %u (63:MAXPHYADDR)", b);
+        probe(what, good | (1ull << b), "bit accepted");
     }
 }
 

@@ -26,6 +26,7 @@
 #include "x86/vmx/ept_harness.hh"
 #include "x86/vmx/expect.hh"
 #include "x86/vmx/legacy_guest.hh"
+#include "x86/vmx/simulate.hh"
 #include "x86/vmx/vmcs.hh"
 #include "x86/vmx/vmx_on.hh"
 
@@ -156,7 +157,14 @@ public:
         r.rdi = new_cr3;
         return true;
     }
-    RunResult run() { return eg_.run(); }
+    RunResult run()
+    {
+        RunResult r = eg_.run();
+        EptEntry* leaf = pdpt_leaf();
+        if (simulate::PDPTE_LOAD_WRITE && leaf && leaf->accessed())
+            *leaf = leaf->with(EptEntry::D);
+        return r;
+    }
     GuestRegs& regs() { return eg_.guest().regs(); }
     // The EPT leaf of the PDPT page (nullptr when it is not mapped).
     EptEntry* pdpt_leaf() { return eg_.ept().entry(EPT_TEST_GPA, 1); }
@@ -401,6 +409,40 @@ void test_pae_pdpt_accessed_flag()
     }
 }
 
+// PDPTE loading under EPT A/D (SDM Vol. 3C 29.3.3.2: with EPTP bit 6 set,
+// processor accesses to guest paging-structure entries count as writes,
+// except the PDPTE loads of MOV to CR for PAE paging (Vol. 3A 4.4.1), which
+// are reads; 29.3.5: only a write sets an EPT dirty flag). The PDPT page is
+// mapped read-only with A/D on.
+// Expect: a MOV to CR3 and a MOV to CR4 (toggling PGE) load the PDPTEs
+// without an EPT violation (L2 then reads frame A through them) and the
+// page's EPT D flag stays clear; VM entry, which takes the PDPTEs from the
+// VMCS (27.3.2.4), neither faults nor dirties the page either (L2 reads
+// frame B). A hypervisor that treated the loads as paging-structure writes
+// would exit with a write violation or set D.
+void test_pae_pdpte_load_ad_read()
+{
+    const char* name = "PDPTE load under EPT A/D";
+    PAE_CASE_SETUP(name);
+    struct Row {
+        const char* what;
+        const char* rip;
+        bool mov_cr3;
+        u32 want;
+    } const rows[] = {
+        {"MOV to CR3, PDPT page R", l2_pae_stub, true, VALUE_A},
+        {"MOV to CR4, PDPT page R", l2_pae_pge_stub, false, VALUE_A},
+        {"VM entry only, PDPT page R", l2_pae_stub, false, VALUE_B},
+    };
+    for (const Row& row : rows) {
+        PaeGuest g(EptOptions{.ad = true});
+        if (!g.setup(name, pg, R, t.vmcs, row.mov_cr3 ? EPT_TEST_GPA.raw() : 0, row.rip) || !g.pdpt_leaf())
+            return;
+        if (expect_read(g.run(), g, row.want, row.what))
+            report_eq(g.pdpt_leaf()->raw() & EptEntry::D, 0, "%s: PDPT page EPT D still clear (the load is a read)", row.what);
+    }
+}
+
 // MOV to CR3 in L2 whose PDPT in memory has a present PDPTE with a
 // reserved bit (Vol. 3A 4.4.1: MOV to CR3 checks the PDPTEs).
 // Expect: #GP(0) in L2 (the exception bitmap makes it exit, reason 0,
@@ -469,6 +511,7 @@ constexpr TestCase kCases[] = {
     {"pae_mov_cr3_reserved", test_pae_mov_cr3_reserved, ept_unavailable_reason},
     {"pae_mov_cr4_loads_pdptes", test_pae_mov_cr4_loads_pdptes, ept_unavailable_reason},
     {"pae_pdpt_accessed_flag", test_pae_pdpt_accessed_flag, needs_ept_ad},
+    {"pae_pdpte_load_ad_read", test_pae_pdpte_load_ad_read, needs_ept_ad},
 };
 
 } // namespace

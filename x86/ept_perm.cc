@@ -15,6 +15,7 @@
 // must match. Misconfigurations: qualification undefined, not checked.
 //
 // Adding a case: a row in kPlacements or kCases.
+#include "errata.hh"
 #include "report.hh"
 #include "testcase.hh"
 #include "x86/alloc_phys.hh"
@@ -71,7 +72,7 @@ void fill_backing(PhysAddr backing, EptAccess op)
 // Mailbox and backing page for a plain read of the window (no EPT check).
 void probe_setup_read(EptWindow& w)
 {
-    g_box = {EptAccess::Read, w.gpa().raw() + OFFSET, 0};
+    g_box = {EptAccess::Read, w.la() + OFFSET, 0};
     w.restart();
 }
 
@@ -99,14 +100,15 @@ bool enable_ve(PhysAddr ve)
 }
 
 // The whole #VE information against e (the qualification as for a VM exit,
-// bit 12 undefined in the #VE copy) and the access' address.
-void check_ve_info(const VeInfo& v, EptExpect e, u64 addr, const char* label)
+// bit 12 undefined in the #VE copy) and the access' linear and
+// guest-physical addresses.
+void check_ve_info(const VeInfo& v, EptExpect e, u64 la, u64 addr, const char* label)
 {
     e.qual_mask &= ~ept_qual::NMI_UNBLOCKING;
     report_eq(v.reason, static_cast<u32>(ExitReason::EPT_VIOLATION), "%s: VE info exit reason", label);
     report_eq(v.busy, 0xffffffff, "%s: VE info busy word", label);
     report_ept_qual(e, v.qualification, "%s: VE info qualification", label);
-    report_eq(v.gla, addr, "%s: VE info guest-linear address", label);
+    report_eq(v.gla, la, "%s: VE info guest-linear address", label);
     report_eq(v.gpa, addr, "%s: VE info guest-physical address", label);
     char exp[48], act[48];
     snformat(exp, sizeof(exp), "%u (EPTP-index field)", VE_EPTP_INDEX);
@@ -120,8 +122,8 @@ void probe(EptWindow& w, PhysAddr backing, EptAccess op, const EptRules& rules, 
            PhysAddr ve = PhysAddr())
 {
     fill_backing(backing, op);
-    u64 addr = w.gpa().raw() + OFFSET;
-    g_box = {op, addr, WRITTEN};
+    u64 addr = w.gpa().raw() + OFFSET, la = w.la() + OFFSET; // la != addr above bit 12
+    g_box = {op, la, WRITTEN};
     u64 walk[4];
     int n = w.walk(w.gpa() + OFFSET, walk);
     EptProbe p;
@@ -156,16 +158,19 @@ void probe(EptWindow& w, PhysAddr backing, EptAccess op, const EptRules& rules, 
         if (ve.raw()) {
             if (!expect_exception(r, VE_VECTOR, false, "%s: #VE (exception exit, vector 20)", label))
                 return;
-            check_ve_info(*phys_to_ptr<VeInfo>(ve), e, addr, label);
+            check_ve_info(*phys_to_ptr<VeInfo>(ve), e, la, addr, label);
         } else {
             if (!expect_exit(r, ExitReason::EPT_VIOLATION, "%s: EPT violation", label))
                 return;
-            report_ept_qual(e, r.exit.qualification, "%s: exit qualification", label);
+            u64 q = r.exit.qualification;
+            report_ept_qual_dev(e, q,
+                                ept_qual_xu_in_bit13(e, op, rules, q) ? known_deviation("ept.mbec-qual-xu-bit13") : nullptr,
+                                "%s: exit qualification", label);
             report_eq(r.exit.guest_phys, addr, "%s: guest-physical address", label);
-            report_eq(r.exit.guest_linear, addr, "%s: guest-linear address", label);
+            report_eq(r.exit.guest_linear, la, "%s: guest-linear address", label);
         }
         if (op == EptAccess::Fetch)
-            report_eq(r.exit.guest_rip, addr, "%s: guest RIP at the fetched address", label);
+            report_eq(r.exit.guest_rip, la, "%s: guest RIP at the fetched address", label);
         if (op == EptAccess::Write || op == EptAccess::ReadModifyWrite)
             report_eq(*mem, PATTERN, "%s: memory unchanged", label);
         return;
@@ -273,7 +278,7 @@ void run_pairs(const PairMatrix& m)
         EptWindow w(l2_perm_access, reinterpret_cast<u64>(&g_box), backing, 1, user);
         if (!w.ready(m.name))
             break;
-        if (m.mbec && !vmcs_set_bits(VmcsField::SECONDARY_VM_EXEC_CONTROL, proc2::MBEC))
+        if (m.mbec && !ept_enable_mbec(w.eg(), m.name))
             break;
         bool ok = true;
         for (u64 upper : m.upper) {
@@ -308,8 +313,11 @@ void test_priority() { run_pairs({"priority", 2, 2, kPriorityUpper, kPriorityLea
 
 // With MBEC: bit 2 grants supervisor-mode and bit 10 user-mode execute
 // (for the linear address' U/S), qualification bit 5 = AND of bit 2, bit 6
-// = AND of bit 10 over the walk. Every R/X/XU value at the leaf, with the
-// upper entries RWX+XU and then RWX without XU.
+// = AND of bit 10 over the walk, for reads as well as fetches (SDM Vol. 3C
+// 29.3.3.2, Table 28-7). Every R/X/XU value at the leaf, with the upper
+// entries RWX+XU and then RWX without XU. The user-mode L2's own code is on
+// user pages too: ept_enable_mbec gives L1 memory XU so that L2 can run at
+// all; only the window's walk is under test.
 constexpr u64 kMbecLeaf[] = {R, R | X, R | XU, R | X | XU, XU, X | XU, R | W | XU};
 constexpr u64 kMbecUpper[] = {R | W | X | XU, R | W | X};
 void test_mbec() { run_pairs({"mbec", 4, 2, kMbecUpper, kMbecLeaf, kMbecOps, true}); }
@@ -326,7 +334,7 @@ void test_cpl3()
     {
         EptWindow w(l2_perm_access, reinterpret_cast<u64>(&g_box), backing, 1, true);
         if (w.ready("cpl3")) {
-            VirtAddr la(w.gpa().raw());
+            VirtAddr la(w.la());
             Pte* pte = get_pte(w.tables().root(), la, PageLevel::Pte4K);
             if (!pte || !set_pte(w.tables().root(), la, PageLevel::Pte4K, pte->without(Pte::US))) {
                 report_error("cpl3: guest PTE of the window not found");

@@ -140,7 +140,7 @@ void check_exit_gpa(const RunResult& r, u64 want, bool emulated, const char* lab
 }
 
 // Checks an exit against the expectation for an access of kind at the
-// walk of fault_gpa (linear = guest-physical in the window). Returns true
+// walk of fault_gpa, whose linear alias is w.la(fault_gpa). Returns true
 // when it was a violation whose checks all ran. emulated: the access went
 // through KVM's instruction emulator (forced-emulation prefix), whose known
 // deviations apply, each only to the bits it names.
@@ -166,8 +166,9 @@ bool check_violation(EptWindow& w, const RunResult& r, GuestPhysAddr fault_gpa, 
     report_ept_qual_dev(e, q, emulated && only_access_bits ? known_deviation("kvm.emulator-ept-qual-access") : nullptr,
                     "%s: exit qualification", label);
     check_exit_gpa(r, fault_gpa.raw(), emulated, label);
-    bool stale_gla = emulated && r.exit.guest_linear != fault_gpa.raw();
-    report_eq_dev(r.exit.guest_linear, fault_gpa.raw(), stale_gla ? known_deviation("kvm.emulator-ept-gla") : nullptr,
+    u64 gla = w.la(fault_gpa);
+    bool stale_gla = emulated && r.exit.guest_linear != gla;
+    report_eq_dev(r.exit.guest_linear, gla, stale_gla ? known_deviation("kvm.emulator-ept-gla") : nullptr,
                   "%s: guest-linear address", label);
     return true;
 }
@@ -185,7 +186,7 @@ void run_rmw(Op op)
     for_each_setting(pg, what, 0, kRmwPerms, [&](EptWindow& w, u64 perms, const char* label) {
         u64* mem = reinterpret_cast<u64*>(pg.pa() + 0x40);
         *mem = PATTERN;
-        g_box = {op, w.gpa().raw() + 0x40, WRITTEN, 0, 0};
+        g_box = {op, w.la() + 0x40, WRITTEN, 0, 0};
         w.restart();
         RunResult r = w.run();
         if (!(perms & W)) {
@@ -222,7 +223,7 @@ void run_split_data(Op op)
         u32* in_a = reinterpret_cast<u32*>(pg.pa() + 4092);
         u32* in_b = reinterpret_cast<u32*>(pg.pb());
         u64 before_a = *in_a, before_b = *in_b;
-        g_box = {op, w.gpa().raw() + 4092, WRITTEN, 0, 0};
+        g_box = {op, w.la() + 4092, WRITTEN, 0, 0};
         w.restart();
         RunResult r = w.run();
         bool allowed = op == Op::Read ? (perms & R) : (perms & W);
@@ -261,7 +262,7 @@ void test_split_fetch()
             pg.pa()[4093 + i] = code[i];
             pg.pb()[i] = code[3 + i];
         }
-        u64 start = w.gpa().raw() + 4093;
+        u64 start = w.la() + 4093;
         g_box = {Op::Call, start, 0, 0, 0};
         w.restart();
         RunResult r = w.run();
@@ -300,7 +301,7 @@ void run_rep_movs(bool into_b)
         }
         // Byte i of the two pages as one 8 KiB range (A then B).
         auto at = [&](u64 i) { return i < PAGE_SIZE ? pg.pa()[i] : pg.pb()[i - PAGE_SIZE]; };
-        u64 src = w.gpa().raw() + src_off, dst = w.gpa().raw() + dst_off;
+        u64 src = w.la() + src_off, dst = w.la() + dst_off;
         g_box = {Op::RepMovsb, dst, 0, src, COUNT};
         w.restart();
         RunResult r = w.run();
@@ -371,7 +372,7 @@ void test_emulated()
             snformat(label, sizeof(label), "%s: %s", setting, ept_access_name(kind));
             u64* mem = reinterpret_cast<u64*>(pg.pa() + 0x40);
             *mem = PATTERN;
-            g_box = {op, w.gpa().raw() + 0x40, WRITTEN, 0, 0};
+            g_box = {op, w.la() + 0x40, WRITTEN, 0, 0};
             u64 walk[4];
             int n = w.walk(w.gpa(), walk);
             EptProbe p;

@@ -15,8 +15,8 @@ source "$NVMX_ROOT/scripts/kvm-in-bochs/image.sh"
 mkdir -p "$KIB_CACHE"
 KIB_IMAGE_LOG=$KIB_CACHE/fetch.log
 : >"$KIB_IMAGE_LOG"
-if ! kib_fetch; then
+if ! kib_image; then
     printf '%s: failed (log: %s)\n' "$PROG" "$(display_path "$KIB_IMAGE_LOG")" >&2
     exit 1
 fi
-printf '%s: %s and busybox-static in %s\n' "$PROG" "$(kib_linux_package)" "$(display_path "$KIB_CACHE")"
+printf '%s: Linux %s (%s) and busybox-static in %s\n' "$PROG" "$KIB_LINUX_VER" "$KIB_KERNEL_ORIGIN" "$(display_path "$KIB_CACHE")"

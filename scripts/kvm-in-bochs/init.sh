@@ -1,10 +1,10 @@
 #!/bin/busybox sh
 # shellcheck shell=dash
 # /init of the kvm-in-bochs L1 Linux (busybox ash; see docs/kvm-in-bochs.md).
-# Loads kvm_intel nested=1 and the ATA CD-ROM modules, says `ready` (the
-# snapshot point: nothing before it depends on the run), waits for the run's
-# payload on a CD-ROM (docs/kvm-in-bochs-interface.md, steps 3-4), then runs
-# every entry of /run/plan under QEMU/KVM one
+# Loads kvm_intel nested=1 (or finds it built in) and the ATA CD-ROM modules,
+# says `ready` (the snapshot point: nothing before it depends on the run),
+# waits for the run's payload on a CD-ROM (docs/kvm-in-bochs-interface.md,
+# steps 3-4), then runs every entry of /run/plan under QEMU/KVM one
 # after the other, each under its own timeout, and frames everything on the
 # console (ttyS0) with "@@KIB@@ <what>" lines that scripts/backend-kvm-in-bochs.sh
 # splits on the host. Writes a heartbeat to ttyS1 while L1 is alive. Ends by
@@ -53,12 +53,19 @@ echo 1 >/proc/sys/kernel/printk
 dmesg -c >/dev/null
 
 mark "kvm-load-begin uptime=$(uptime_s)"
-insmod /lib/kvm/irqbypass.ko || fail "insmod irqbypass.ko failed (status $?)"
-# force_emulation_prefix: L2's "ud2; .ascii kvm" prefix sends the next
-# instruction through KVM's emulator (ept_perm_insn: emulated).
-insmod /lib/kvm/kvm.ko force_emulation_prefix=1 || fail "insmod kvm.ko failed (status $?)"
-insmod /lib/kvm/kvm-intel.ko nested=1 || fail "kvm_intel did not load (insmod kvm-intel.ko nested=1: status $?)"
-[ -c /dev/kvm ] || fail "kvm_intel loaded but /dev/kvm is missing"
+# The modules of the image (/lib/kvm, see image.sh), else KVM built into the
+# kernel (its parameters come from the command line: kvm.force_emulation_prefix=1
+# kvm_intel.nested=1). force_emulation_prefix: L2's "ud2; .ascii kvm" prefix
+# sends the next instruction through KVM's emulator (ept_perm_insn: emulated).
+if [ -e /lib/kvm/kvm.ko ]; then
+	if [ -e /lib/kvm/irqbypass.ko ]; then
+		insmod /lib/kvm/irqbypass.ko || fail "insmod irqbypass.ko failed (status $?)"
+	fi
+	insmod /lib/kvm/kvm.ko force_emulation_prefix=1 || fail "insmod kvm.ko failed (status $?)"
+	insmod /lib/kvm/kvm-intel.ko nested=1 || fail "kvm_intel did not load (insmod kvm-intel.ko nested=1: status $?)"
+elif [ ! -d /sys/module/kvm_intel ]; then
+	fail "kernel $(uname -r) has no kvm_intel built in and the image has no modules (KIB_MODULES)"
+fi
 mark "kvm-load-end uptime=$(uptime_s)"
 mark "dmesg-begin kvm"
 dmesg -c
@@ -81,6 +88,8 @@ if [ -r /lib/ata/order ]; then
 		insmod "/lib/ata/$m.ko" || fail "insmod $m.ko failed (status $?)"
 	done </lib/ata/order
 fi
+ls /dev/sr* >/dev/null 2>&1 ||
+	fail "no CD-ROM device for the run's payload (the kernel needs ATA_PIIX and BLK_DEV_SR, built in or as modules)"
 
 # payload_header DEV: the first line of DEV's first sector, read past the
 # page cache (a restored L1 must see what the host wrote after the save).

@@ -3,8 +3,8 @@
 # interface.md, section 2). Sourced by scripts/backend-kvm-in-bochs.sh.
 #
 #   kib_snap_key DIR CPU    the snapshot key of the instance whose bochsrc is
-#                           DIR/bochsrc (image + Bochs binary + CPU + memory +
-#                           ips + the bochsrc with DIR abstracted)
+#                           DIR/bochsrc (KIB_IMAGE_KEY + Bochs binary + CPU +
+#                           memory + ips + the bochsrc with DIR abstracted)
 #   kib_snap_usable         0 when this Bochs can save (rfb header bar)
 #   kib_snap_instance KEY DIR
 #                           DIR/snap: the snapshot KEY for a restore in DIR
@@ -40,8 +40,7 @@ kib_snap_key() {
 	local dir=$1 cpu=$2
 	{
 		printf 'snap-v1 cpu=%s mem=%s ips=%s\n' "$cpu" "$KIB_MEM" "$KIB_IPS"
-		printf 'image %s %s\n' "$KIB_BASE_KEY" "$(kib_cmdline)"
-		sha256sum <"$KIB_VMLINUZ"
+		printf 'image %s\n' "$KIB_IMAGE_KEY"
 		printf 'iso %s\n' "$(basename "$KIB_ISO")"
 		printf 'bochs %s version=%s\n' "$BOCHS_P_KEY" "$BOCHS_VERSION"
 		sed "s|$dir/|DIR/|g" "$dir/bochsrc"

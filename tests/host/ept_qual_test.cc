@@ -129,6 +129,51 @@ TEST(EptQual, MbecUserFetchUsesXuAndBit6IsTheAndOfBit10)
     EXPECT_FALSE(ept_present(XU, false));
 }
 
+TEST(EptQual, MbecBit6IsDefinedForDataAccessesToo)
+{
+    // Table 28-7: with MBEC bit 6 is the AND of bit 10 for every violation,
+    // not only fetches; bit 13 (shadow-stack access) stays 0.
+    EptRules r;
+    r.mbec = true;
+    r.exec_only = true;
+    for (bool user : {false, true}) {
+        EptExpect e = walk4k(RWX | XU, RWX | XU, RWX | XU, XU, probe(EptAccess::Read, user), r);
+        EXPECT_EQ(e.outcome, EptOutcome::Violation);
+        EXPECT_EQ(e.qual, q::READ | q::XU | q::GLA_VALID | q::TRANSLATION) << user;
+        EXPECT_FALSE(e.qual_matches(e.qual | q::SHADOW_STACK));
+        // One entry without XU: bit 6 clear.
+        e = walk4k(RWX, RWX | XU, RWX | XU, X | XU, probe(EptAccess::Read, user), r);
+        EXPECT_EQ(e.qual & (q::X | q::XU), q::X) << user;
+    }
+}
+
+TEST(EptQual, XuInBit13MatchesOnlyThatShift)
+{
+    EptRules r;
+    r.mbec = true;
+    r.exec_only = true;
+    r.advanced_info = true;
+    EptExpect e = walk4k(RWX | XU, RWX | XU, RWX | XU, XU, probe(EptAccess::Read), r);
+    u64 moved = (e.qual & ~q::XU) | q::SHADOW_STACK;
+    EXPECT_TRUE(ept_qual_xu_in_bit13(e, EptAccess::Read, r, moved));
+    EXPECT_FALSE(ept_qual_xu_in_bit13(e, EptAccess::Read, r, e.qual));              // no mismatch
+    EXPECT_FALSE(ept_qual_xu_in_bit13(e, EptAccess::Read, r, e.qual | q::SHADOW_STACK)); // bit 6 kept
+    EXPECT_FALSE(ept_qual_xu_in_bit13(e, EptAccess::Read, r, e.qual & ~q::XU));     // bit 6 lost only
+    EXPECT_FALSE(ept_qual_xu_in_bit13(e, EptAccess::Read, r, moved | q::R));        // another bit wrong
+    EXPECT_FALSE(ept_qual_xu_in_bit13(e, EptAccess::Fetch, r, moved));              // fetches are right
+    EptRules off = r;
+    off.mbec = false;
+    EXPECT_FALSE(ept_qual_xu_in_bit13(walk4k(RWX | XU, RWX | XU, RWX | XU, R, probe(EptAccess::Write), off),
+                                      EptAccess::Write, off, q::WRITE | q::R | q::SHADOW_STACK | q::GLA_VALID |
+                                                                 q::TRANSLATION));
+    // A walk without XU: bit 6 expected 0, nothing to move.
+    e = walk4k(RWX, RWX | XU, RWX | XU, XU, probe(EptAccess::Read), r);
+    EXPECT_FALSE(ept_qual_xu_in_bit13(e, EptAccess::Read, r, e.qual | q::SHADOW_STACK));
+    // No violation: never.
+    e = walk4k(RWX | XU, RWX | XU, RWX | XU, R | XU, probe(EptAccess::Read), r);
+    EXPECT_FALSE(ept_qual_xu_in_bit13(e, EptAccess::Read, r, q::SHADOW_STACK));
+}
+
 TEST(EptQual, ReadModifyWriteLeavesBit0Open)
 {
     EptExpect e = walk4k(RWX, RWX, RWX, R, probe(EptAccess::ReadModifyWrite));
@@ -201,4 +246,37 @@ TEST(EptQual, LeafMatrixMatchesTheSdmTable)
             }
         }
     }
+}
+
+// A known deviation (lib/errata.cc) covers only its exact mismatch: a
+// backend that gets bit 0 wrong (ept.ad-walk-qual-read-bit) is XFAIL, one
+// that gets bit 0 and anything else wrong is a FAIL.
+TEST(EptQual, DeviationCoversOnlyItsExactBits)
+{
+    const u64 want = q::READ | q::WRITE | q::R, mask = 0x1ff;
+    EXPECT_TRUE(ept_qual_deviates_only_in(q::WRITE | q::R, want, mask, q::READ));
+    EXPECT_FALSE(ept_qual_deviates_only_in(q::WRITE, want, mask, q::READ));           // permissions wrong too
+    EXPECT_FALSE(ept_qual_deviates_only_in(q::READ | q::R, want, mask, q::READ));     // write bit missing instead
+    EXPECT_FALSE(ept_qual_deviates_only_in(want, want, mask, q::READ));               // no mismatch: no deviation
+    EXPECT_FALSE(ept_qual_deviates_only_in(q::WRITE | q::R, want, mask, 0));          // no bits named
+    EXPECT_TRUE(ept_qual_deviates_only_in(q::WRITE | q::R | (1ull << 40), want, mask, q::READ)); // outside the mask
+}
+
+// "No EPT violation" deviations (ept.walk-a-flag-write) cover an access that
+// completed, not another exit or a VM-entry failure.
+TEST(EptQual, MissedViolationOnlyWhenTheAccessCompleted)
+{
+    EXPECT_TRUE(ept_missed_violation_only(false, true));
+    EXPECT_FALSE(ept_missed_violation_only(false, false)); // some other exit
+    EXPECT_FALSE(ept_missed_violation_only(true, false));  // the violation came
+}
+
+// ept_paddr's completion line says "after RWX + INVEPT" only when that step
+// ran (issue 15 item 6): not after a backend completed the access instead.
+TEST(EptQual, CompletionLineNamesTheFixOnlyWhenItRan)
+{
+    EXPECT_TRUE(ept_completion_after_fix(true, true, true));    // violation, fix, completed
+    EXPECT_FALSE(ept_completion_after_fix(true, false, true));  // completed without the violation
+    EXPECT_TRUE(ept_completion_after_fix(true, false, false));  // another exit: the expected line fails
+    EXPECT_FALSE(ept_completion_after_fix(false, false, true)); // no violation expected
 }

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "x86/arch/vmcs_fields.hh"
+#include "x86/arch/vmx_ctrl.hh"
 #include "x86/arch/vmx_exit.hh"
 
 namespace {
@@ -227,4 +228,14 @@ TEST(VmxInsnErrors, Names)
     EXPECT_STREQ(vmx_insn_error_name(0), "unknown");
     EXPECT_STREQ(vmx_insn_error_name(14), "unknown");
     EXPECT_STREQ(vmx_insn_error_name(29), "unknown");
+}
+
+// IA32_VMX_BASIC[53:50]: a CPU may report UC (0) or WB (6) for the VMCS
+// (SDM Vol. 3D A.1); vmx.cc caps_basic accepts both and nothing else.
+TEST(VmxBasic, VmcsMemoryTypeIsUcOrWb)
+{
+    EXPECT_TRUE(vmx_basic::memtype_valid(0));
+    EXPECT_TRUE(vmx_basic::memtype_valid(6));
+    for (u32 t : {1u, 2u, 3u, 4u, 5u, 7u, 15u})
+        EXPECT_FALSE(vmx_basic::memtype_valid(t)) << t;
 }

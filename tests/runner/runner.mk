@@ -10,7 +10,7 @@ RUNNER_KVM_TESTS := tests/runner/test-kvm-in-bochs-boot.sh
 RUNNER_TESTS := $(filter-out $(RUNNER_KVM_TESTS),$(sort $(wildcard tests/runner/test-*.sh)))
 RUNNER_SHELL_FILES := run_tests.sh scripts/common.sh scripts/backend-qemu.sh scripts/backend-bochs.sh \
 	$(wildcard scripts/runner-*.sh) scripts/stacks.sh scripts/progress.sh scripts/coverage.sh \
-	scripts/mkstandalone.sh scripts/bench.sh .ci/run tests/runner/lib.sh $(RUNNER_TESTS) \
+	scripts/mkstandalone.sh scripts/bench.sh scripts/count-checks.sh .ci/run tests/runner/lib.sh $(RUNNER_TESTS) \
 	tests/runner/fixtures/fake-bochs \
 	scripts/backend-kvm-in-bochs.sh $(wildcard scripts/kvm-in-bochs/*.sh) $(RUNNER_KVM_TESTS) \
 	tests/runner/fakes/bochs-kib.sh

@@ -37,7 +37,8 @@ expect_out "not ok 7 - nokernel: kernel" "a missing kernel file: error of that e
 expect_out "# SUMMARY: 5 passed, 2 failed, 0 skipped" "summary"
 expect_last_line "1..7" "the plan ends the TAP stream"
 expect_file_has "$SCRATCH/logs/pass.log" "nested=Y" "log shows kvm_intel nested=Y"
-expect_file_has "$SCRATCH/logs/vmx_after.log" "# kernel args: --tap --backend=kvm-in-bochs" "kernel gets --backend=kvm-in-bochs"
+expect_file_has "$SCRATCH/logs/vmx_after.log" "# kernel args: --tap --backend=kvm-6." "kernel gets --backend=kvm-<version>@bochs-<version>"
+expect_file_has "$SCRATCH/logs/pass.log" "(Debian linux-image-" "the entry log names L1's kernel package"
 expect_file_has "$SCRATCH/logs/hang.log" "status=137" "the in-L1 timeout killed QEMU"
 expect_file_has "$SCRATCH/logs/kvm-in-bochs/run.log" "first entry began after" "boot or restore times logged"
 if grep -qE 'snapshot [0-9a-f]+: saved|L1 restored, payload taken' "$SCRATCH/logs/kvm-in-bochs/run.log"; then

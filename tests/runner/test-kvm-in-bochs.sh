@@ -49,7 +49,12 @@ expect_out "not ok 7 - nokernel: kernel" "missing kernel file: error for that en
 expect_out "# SUMMARY: 4 passed, 3 failed, 0 skipped" "summary counts every entry"
 expect_last_line "1..7" "the plan ends the TAP stream"
 expect_file_has "$SCRATCH/logs/first.log" "# kvm_intel: nested=Y ept=Y" "entry log has the kvm_intel parameters"
-expect_file_has "$SCRATCH/logs/first.log" "# kernel args: --tap --backend=kvm-in-bochs" "kernels get --backend=kvm-in-bochs"
+expect_file_has "$SCRATCH/logs/first.log" "# kernel args: --tap --backend=kvm-6.1." \
+    "kernels get --backend=kvm-<KVM version>@bochs-<version>"
+expect_file_has "$SCRATCH/logs/first.log" "@bochs-2.7" "... with the Bochs version"
+expect_file_has "$SCRATCH/logs/first.log" "# L1: Linux 6.1.0-" "the entry log names L1's kernel"
+expect_file_has "$SCRATCH/logs/first.log" "(Debian linux-image-6.1.0-" "... and where it came from"
+expect_out "# kvm-in-bochs: L1 Linux 6.1.0-" "the TAP header comment names L1's kernel"
 expect_file_has "$SCRATCH/logs/hang_l1.log" "watchdog: L1 stopped" "hang log names the watchdog"
 expect_file_has "$SCRATCH/logs/kvm-in-bochs/run.log" "corei7_skylake_x-boot2: Bochs" "a second boot ran the rest"
 expect_file_has "$SCRATCH/j.xml" '<testcase classname="after" name="fake: after"/>' "JUnit has the entries"
@@ -132,9 +137,25 @@ expect_rc 2 "unknown entry name"
 expect_err "unknown test 'nosuch_entry'" "the error names it"
 
 rt "${FAST[@]}" KIB_CACHE="$SCRATCH/cache" KIB_LINUX_PKG=linux-image-0.0.0-nosuch-amd64 -- second
-expect_rc 2 "missing kernel package: configuration error"
-expect_err "cannot download Debian package linux-image-0.0.0-nosuch-amd64" "the error names the package"
-expect_file_has "$SCRATCH/logs/kvm-in-bochs/image.log" "apt-get download linux-image-0.0.0-nosuch-amd64" "image log kept"
+expect_rc 2 "unknown kernel package: configuration error"
+expect_err "unknown Debian package 'linux-image-0.0.0-nosuch-amd64'" "the error names the package"
+expect_file_has "$SCRATCH/logs/kvm-in-bochs/image.log" "unknown Debian package 'linux-image-0.0.0-nosuch-amd64'" "image log kept"
+rt "${FAST[@]}" KIB_CACHE="$SCRATCH/cache" 'KIB_LINUX_PKG=linux-image-0.0*' -- second
+expect_rc 2 "a package glob that matches nothing: configuration error"
+expect_err "KIB_LINUX_PKG='linux-image-0.0*' matches no kernel package" "the error names the glob"
+
+# Debian 12's 6.12 through its meta-package (when its package is fetched:
+# 107 MB, not downloaded by this test).
+p612=$(apt-cache depends linux-image-6.12-amd64 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-6\.12[^ ]*-amd64\)$/\1/p' | head -n1)
+if [[ -n $p612 ]] && compgen -G "$debs/${p612}_*.deb" >/dev/null; then
+    rt "${FAST[@]}" KIB_LINUX_PKG=linux-image-6.12-amd64 -- -t second
+    expect_rc 0 "KIB_LINUX_PKG=linux-image-6.12-amd64: the run passes"
+    expect_out "# kvm-in-bochs: L1 Linux ${p612#linux-image-} (Debian $p612 " "... on the kernel that meta-package depends on"
+    expect_out "kernels get --backend=kvm-6.12." "... keyed as KVM 6.12"
+    expect_file_has "$SCRATCH/logs/kvm-in-bochs/image.log" "kvm/kvm-intel.ko.xz" "... with its .ko.xz modules"
+else
+    ok "# SKIP Debian's 6.12 kernel package not fetched (apt-get download into $debs)"
+fi
 
 # A case known to hang L1 under KVM (errata row with `hangs`): a SKIP naming
 # the erratum, decided by the kernel before the case runs; the same cases

@@ -24,19 +24,23 @@ constexpr u32 VIRT_APIC_ACCESSES = 1u << 0, EPT = 1u << 1, DESC_TABLE = 1u << 2,
               RDRAND = 1u << 11, INVPCID = 1u << 12, VMFUNC = 1u << 13, VMCS_SHADOWING = 1u << 14,
               ENCLS = 1u << 15, RDSEED = 1u << 16, PML = 1u << 17, EPT_VE = 1u << 18,
               CONCEAL_VMX = 1u << 19, XSAVES = 1u << 20, MBEC = 1u << 22, SPP = 1u << 23,
-              PT_USE_GPA = 1u << 24, TSC_SCALING = 1u << 25, UMWAIT = 1u << 26;
+              PT_USE_GPA = 1u << 24, TSC_SCALING = 1u << 25, UMWAIT = 1u << 26, PCONFIG = 1u << 27,
+              ENCLV = 1u << 28, INSN_TIMEOUT = 1u << 31;
 }
 
 namespace exit_ctl {
 constexpr u32 SAVE_DEBUG = 1u << 2, HOST_ADDR_SPACE_SIZE = 1u << 9, LOAD_PERF_GLOBAL = 1u << 12,
               ACK_INTR = 1u << 15, SAVE_PAT = 1u << 18, LOAD_PAT = 1u << 19, SAVE_EFER = 1u << 20,
-              LOAD_EFER = 1u << 21, SAVE_PREEMPTION_TIMER = 1u << 22, CLEAR_BNDCFGS = 1u << 23;
+              LOAD_EFER = 1u << 21, SAVE_PREEMPTION_TIMER = 1u << 22, CLEAR_BNDCFGS = 1u << 23,
+              CLEAR_RTIT_CTL = 1u << 25, CLEAR_LBR_CTL = 1u << 26, CLEAR_UINV = 1u << 27,
+              LOAD_CET = 1u << 28, LOAD_PKRS = 1u << 29, SAVE_PERF_GLOBAL = 1u << 30, SECONDARY = 1u << 31;
 }
 
 namespace entry_ctl {
 constexpr u32 LOAD_DEBUG = 1u << 2, IA32E_MODE = 1u << 9, SMM = 1u << 10, DEACT_DUAL = 1u << 11,
               LOAD_PERF_GLOBAL = 1u << 13, LOAD_PAT = 1u << 14, LOAD_EFER = 1u << 15,
-              LOAD_BNDCFGS = 1u << 16;
+              LOAD_BNDCFGS = 1u << 16, LOAD_RTIT_CTL = 1u << 18, LOAD_UINV = 1u << 19, LOAD_CET = 1u << 20,
+              LOAD_LBR_CTL = 1u << 21, LOAD_PKRS = 1u << 22;
 }
 
 // IA32_VMX_BASIC (SDM Vol. 3D, A.1).
@@ -50,6 +54,8 @@ constexpr unsigned MEMTYPE_SHIFT = 50;
 constexpr u64 INS_OUTS_INFO = 1ull << 54;
 constexpr u64 TRUE_CTLS = 1ull << 55;
 constexpr u64 NO_HW_ERRCODE_CHECK = 1ull << 56;
+// Bits 53:50, the VMCS memory type: UC (0) or WB (6); the SDM uses no other.
+constexpr bool memtype_valid(u32 type) { return type == 0 || type == 6; }
 } // namespace vmx_basic
 
 // IA32_VMX_MISC (SDM Vol. 3D, A.6).

@@ -40,16 +40,16 @@ struct VmxCaps {
     u64 ept_vpid = 0;  // zero when neither EPT nor VPID may be enabled
     u64 vmfunc = 0;    // zero when VMFUNC may not be enabled
 
-    u32 revision() const { return static_cast<u32>(basic & vmx_basic::REVISION_MASK); }
-    u32 vmcs_size() const { return static_cast<u32>((basic >> vmx_basic::VMCS_SIZE_SHIFT) & vmx_basic::VMCS_SIZE_MASK); }
-    u32 vmcs_memtype() const { return static_cast<u32>((basic >> vmx_basic::MEMTYPE_SHIFT) & 0xf); }
-    bool true_controls() const { return basic & vmx_basic::TRUE_CTLS; }
-    bool has_secondary() const { return proc.allows(proc::SECONDARY); }
-    bool has_proc2(u32 bits) const { return has_secondary() && proc2.allows(bits); }
-    bool ept_has(u64 bits) const { return has_proc2(proc2::EPT) && (ept_vpid & bits) == bits; }
-    unsigned max_vmcs_index() const { return static_cast<unsigned>((vmcs_enum >> 1) & 0x1ff); }
-    unsigned preemption_rate() const { return static_cast<unsigned>(misc & vmx_misc::PREEMPTION_RATE_MASK); }
-    unsigned cr3_target_count() const { return static_cast<unsigned>((misc >> vmx_misc::CR3_TARGETS_SHIFT) & vmx_misc::CR3_TARGETS_MASK); }
+    constexpr u32 revision() const { return static_cast<u32>(basic & vmx_basic::REVISION_MASK); }
+    constexpr u32 vmcs_size() const { return static_cast<u32>((basic >> vmx_basic::VMCS_SIZE_SHIFT) & vmx_basic::VMCS_SIZE_MASK); }
+    constexpr u32 vmcs_memtype() const { return static_cast<u32>((basic >> vmx_basic::MEMTYPE_SHIFT) & 0xf); }
+    constexpr bool true_controls() const { return basic & vmx_basic::TRUE_CTLS; }
+    constexpr bool has_secondary() const { return proc.allows(proc::SECONDARY); }
+    constexpr bool has_proc2(u32 bits) const { return has_secondary() && proc2.allows(bits); }
+    constexpr bool ept_has(u64 bits) const { return has_proc2(proc2::EPT) && (ept_vpid & bits) == bits; }
+    constexpr unsigned max_vmcs_index() const { return static_cast<unsigned>((vmcs_enum >> 1) & 0x1ff); }
+    constexpr unsigned preemption_rate() const { return static_cast<unsigned>(misc & vmx_misc::PREEMPTION_RATE_MASK); }
+    constexpr unsigned cr3_target_count() const { return static_cast<unsigned>((misc >> vmx_misc::CR3_TARGETS_SHIFT) & vmx_misc::CR3_TARGETS_MASK); }
 };
 
 // The snapshot (read on first call; later calls return the same object).

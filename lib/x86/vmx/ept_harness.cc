@@ -1,7 +1,9 @@
 // EPT harness implementation.
 #include "x86/vmx/ept_harness.hh"
 #include "report.hh"
+#include "x86/paging.hh"
 #include "x86/vmx/caps.hh"
+#include "x86/vmx/vmcs.hh"
 
 void l2_access(u64 mailbox)
 {
@@ -21,6 +23,17 @@ EptGuest::EptGuest(GuestFn fn, u64 arg, EptOptions options)
 }
 
 bool EptGuest::ready(const char* what) { return guest_.ready() && check_ept_setup(setup_, what); }
+
+L1Alias::L1Alias(GuestPhysAddr gpa) : page_(VirtAddr(ept_alias_la(gpa.raw())).align_down(PAGE_SIZE))
+{
+    ok_ = map_page(current_page_root(), page_, PhysAddr(gpa.align_down(PAGE_SIZE).raw()), Pte::RW) == WalkStatus::Ok;
+}
+
+L1Alias::~L1Alias()
+{
+    if (ok_ && !unmap_page(current_page_root(), page_))
+        report_error("unmapping the L1 alias at %#lx failed", page_.raw());
+}
 
 GuestPhysAddr map_test_page(Ept& ept, PhysAddr backing, u64 perms, int level, EptMemType mt)
 {
@@ -79,11 +92,46 @@ bool ept_invalidate(Eptp eptp, const char* what)
     InveptCall c = invept_checked(InveptType::SingleContext, eptp);
     if (!c.supported)
         c = invept_checked(InveptType::Global, eptp);
-    if (c.supported && !c.result.ok()) {
+    if (!c.supported) {
+        // Without INVEPT nothing makes the change certain to be seen (29.4.3.1).
+        report_skip("neither single- nor all-context INVEPT supported (IA32_VMX_EPT_VPID_CAP[20,25,26])",
+                    "%s: INVEPT", what);
+        return false;
+    }
+    if (!c.result.ok()) {
         report_error("%s: INVEPT failed: %s", what, vmx_result_str(c.result));
         return false;
     }
     return true;
+}
+
+bool ept_enable_mbec(EptGuest& eg, const char* what)
+{
+    Ept& ept = eg.ept();
+    u64 end = ept_identity_size();
+    for (u64 a = 0; a < end;) {
+        GuestPhysAddr gpa(a);
+        int leaf_level = 0;
+        if (!ept.leaf(gpa, &leaf_level)) {
+            report_error("%s: no EPT leaf maps L1 memory at %#lx", what, a);
+            return false;
+        }
+        for (int level = 4; level >= leaf_level; level--) {
+            EptEntry* e = ept.entry(gpa, level);
+            if (!e) {
+                report_error("%s: no level-%d EPT entry on the walk of %#lx", what, level, a);
+                return false;
+            }
+            *e = e->with(EptEntry::XU);
+        }
+        u64 size = pt_level_size(leaf_level);
+        a = (a & ~(size - 1)) + size;
+    }
+    if (!vmcs_set_bits(VmcsField::SECONDARY_VM_EXEC_CONTROL, proc2::MBEC)) {
+        report_error("%s: VMWRITE of the MBEC control failed", what);
+        return false;
+    }
+    return ept_invalidate(eg.eptp(), what);
 }
 
 void l2_access_loop(u64 mailbox)

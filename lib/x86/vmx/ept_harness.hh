@@ -13,12 +13,40 @@
 // below 4 GiB so that L1's identity paging (which L2 shares) covers it.
 constexpr GuestPhysAddr EPT_TEST_GPA(0xc0000000ull);
 
+// L2's linear alias of a guest-physical probe address: GLA = GPA + this
+// (64 GiB + 5 pages: differs in bits 12 and up, same page offset; canonical
+// for every GPA below 128 TiB - 64 GiB). A probe that accessed its GPA as a
+// linear address could not tell a hypervisor that reports the GPA in the
+// guest-linear-address field (SDM Vol. 3C 28.2.1) from a right one.
+constexpr u64 EPT_LA_DELTA = 0x1000005000ull;
+constexpr u64 ept_alias_la(u64 gpa) { return gpa + EPT_LA_DELTA; }
+static_assert(((ept_alias_la(EPT_TEST_GPA.raw()) ^ EPT_TEST_GPA.raw()) >> 12) != 0);
+
+// A 4 KiB mapping of the guest-physical page holding gpa at linear
+// ept_alias_la(gpa) in L1's page tables (which an EptGuest's L2 shares),
+// removed again by the destructor. Assumes nothing else maps that linear
+// page. Check ok().
+class L1Alias {
+public:
+    explicit L1Alias(GuestPhysAddr gpa);
+    ~L1Alias();
+    L1Alias(const L1Alias&) = delete;
+    L1Alias& operator=(const L1Alias&) = delete;
+    [[nodiscard]] bool ok() const { return ok_; }
+    // The linear address of g (in the aliased page).
+    u64 la(GuestPhysAddr g) const { return ept_alias_la(g.raw()); }
+
+private:
+    VirtAddr page_;
+    bool ok_ = false;
+};
+
 // One access L2 performs, chosen by L1 before the run.
 enum class L2Op : u64 { Read = 1, Write = 2, Fetch = 4 };
 
 struct L2Mailbox {
     L2Op op;
-    u64 addr;   // linear (= guest-physical) address to access
+    u64 addr;   // linear address to access
     u64 value;  // written for Write, read back for Read, RAX returned by Fetch
 };
 
@@ -80,8 +108,20 @@ const char* ept_ad_unavailable_reason();
 
 // Drops the guest-physical mappings cached for eptp after an EPT change
 // (SDM Vol. 3C 29.4.3.1): single-context INVEPT, else all-context. False
-// after reporting an ERROR under what when INVEPT failed.
+// after reporting an ERROR under what when INVEPT failed, or a SKIP (with
+// the capability named) when neither INVEPT type is supported.
 [[nodiscard]] bool ept_invalidate(Eptp eptp, const char* what);
+
+// Turns on "mode-based execute control for EPT" (secondary control bit 22)
+// in the current VMCS (eg's) and sets bit 10 (execute for user-mode linear
+// addresses, XU) in every EPT entry that maps L1 memory (the identity map of
+// setup_ept_and_enable, all levels of each walk), then INVEPT. With MBEC a
+// user-mode fetch needs XU in every entry of its walk (SDM Vol. 3C 29.3.3.2),
+// so L2 code on user pages (CPL3, l2_user.hh) stays executable; supervisor
+// fetches still need bit 2, which the identity map has. Entries outside L1
+// memory (test windows) are left as they are. False after reporting an
+// ERROR under what.
+[[nodiscard]] bool ept_enable_mbec(EptGuest& eg, const char* what);
 
 // rax value of the VMCALL with which l2_access_loop ends each step.
 constexpr u64 L2_STEP = 0x4e564d5853544550ull;

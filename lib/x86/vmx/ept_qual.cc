@@ -38,6 +38,14 @@ u64 ept_qual_access_bits(EptAccess a)
     return 0;
 }
 
+bool ept_qual_xu_in_bit13(const EptExpect& e, EptAccess access, const EptRules& rules, u64 actual)
+{
+    if (!rules.mbec || access == EptAccess::Fetch || e.outcome != EptOutcome::Violation || !(e.qual & ept_qual::XU))
+        return false;
+    u64 shifted = (e.qual & ~ept_qual::XU) | ept_qual::SHADOW_STACK;
+    return (actual & e.qual_mask) == shifted;
+}
+
 const char* ept_access_name(EptAccess a)
 {
     switch (a) {

@@ -54,7 +54,7 @@ namespace ept_qual {
 constexpr u64 READ = 1ull << 0, WRITE = 1ull << 1, FETCH = 1ull << 2, R = 1ull << 3, W = 1ull << 4,
               X = 1ull << 5, XU = 1ull << 6, GLA_VALID = 1ull << 7, TRANSLATION = 1ull << 8,
               USER_LINEAR = 1ull << 9, GUEST_WRITABLE = 1ull << 10, GUEST_NX = 1ull << 11,
-              NMI_UNBLOCKING = 1ull << 12;
+              NMI_UNBLOCKING = 1ull << 12, SHADOW_STACK = 1ull << 13;
 // Bits 11:9: undefined without advanced VM-exit information.
 constexpr u64 ADVANCED = USER_LINEAR | GUEST_WRITABLE | GUEST_NX;
 } // namespace ept_qual
@@ -75,8 +75,41 @@ bool ept_memtype_reserved(u64 leaf);
 // which the walk stopped). levels is the level of walk[0] (4 or 5).
 EptExpect ept_expect(const u64* walk, int count, int levels, const EptProbe& probe, const EptRules& rules);
 
+// True when actual is exactly e's qualification (under e.qual_mask) with
+// bit 6 moved to bit 13: a data access (not a fetch) under MBEC whose walk
+// allows user-mode execute (e.qual has bit 6), reported with bit 6 clear and
+// bit 13 (shadow-stack access) set instead. The known deviation
+// ept.mbec-qual-xu-bit13 (lib/errata.cc); false for every other mismatch.
+bool ept_qual_xu_in_bit13(const EptExpect& e, EptAccess access, const EptRules& rules, u64 actual);
+
 // Bits 2:0 for an access kind (ReadModifyWrite: bit 1).
 u64 ept_qual_access_bits(EptAccess a);
+
+// Narrowing of a known qualification deviation (lib/errata.cc): true when
+// actual differs from expected, under mask, in exactly the bits `bits` and
+// nowhere else. Any other mismatch is an ordinary failure.
+constexpr bool ept_qual_deviates_only_in(u64 actual, u64 expected, u64 mask, u64 bits)
+{
+    return bits && ((actual ^ expected) & mask) == bits;
+}
+
+// Narrowing of a known "no EPT violation" deviation: the backend let the
+// access complete (L2 reached its next step) instead of exiting; any other
+// outcome (another exit, a VM-entry failure, a wrong violation) is not it.
+constexpr bool ept_missed_violation_only(bool violation_seen, bool access_completed)
+{
+    return !violation_seen && access_completed;
+}
+
+// The completion line after a probe names the "RWX + INVEPT" fix only when
+// that step can have run: a violation was expected and either the fix ran
+// or the access did not simply complete (a failing exit keeps the expected
+// name, so names stay stable). A backend that completed the access instead
+// of the violation (a known deviation) gets the plain completion line.
+constexpr bool ept_completion_after_fix(bool violation_expected, bool fix_ran, bool access_completed)
+{
+    return violation_expected && (fix_ran || !access_completed);
+}
 
 // "read", "write", "fetch", "read-modify-write".
 const char* ept_access_name(EptAccess a);

@@ -38,7 +38,7 @@ bool check_violation(const RunResult& r, const EptExpect& q, u64 gla, u64 gpa, c
         return false;
     u64 actual = r.exit.qualification;
     const char* deviation = nullptr;
-    if (dev && dev->qual && ((actual ^ q.qual) & q.qual_mask) == dev->qual_bits)
+    if (dev && dev->qual && ept_qual_deviates_only_in(actual, q.qual, q.qual_mask, dev->qual_bits))
         deviation = known_deviation(dev->qual);
     char qexp[64], qact[48];
     snformat(qexp, sizeof(qexp), "%#lx under mask %#lx", q.qual, q.qual_mask);

@@ -49,7 +49,7 @@ EptWindow::EptWindow(GuestFn fn, u64 arg, PhysAddr backing, int leaf_level, bool
         ept().map(EPT_FAR_GPA + PAGE_SIZE, next, EptEntry::R | EptEntry::W | EptEntry::X, 1) != WalkStatus::Ok)
         return;
     why_ = "mapping the window in L2's page tables (or GUEST_CR3) failed";
-    VirtAddr la(gpa_.raw());
+    VirtAddr la(ept_alias_la(gpa_.raw()));
     if (!tables_.map(la, gpa_) || !tables_.map(la + PAGE_SIZE, gpa_ + PAGE_SIZE) || !tables_.install())
         return;
     why_ = "VMWRITE of the CPL3 guest state failed";

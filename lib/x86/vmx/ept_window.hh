@@ -2,7 +2,9 @@
 // restrict EPT permissions at ANY level of the walk (PML4E, PDPTE, PDE, leaf)
 // without touching the entries that map L1's memory, with L2 on page tables
 // of its own (supervisor or user pages, l2_user.hh) so that it can run at
-// CPL0 or CPL3. Linear address = guest-physical address in the window.
+// CPL0 or CPL3. L2 reaches the window at a linear alias (la(),
+// ept_alias_la) that differs from its guest-physical address in bits 12 and
+// up, so that a guest-linear address reported as the GPA is caught.
 #pragma once
 #include "report.hh"
 #include "types.hh"
@@ -31,6 +33,10 @@ public:
     [[nodiscard]] bool ready(const char* what);
 
     GuestPhysAddr gpa() const { return gpa_; }
+    // The linear address at which L2 sees gpa() (ept_alias_la), and that of
+    // any guest-physical address g of the window's two pages.
+    u64 la() const { return ept_alias_la(gpa_.raw()); }
+    u64 la(GuestPhysAddr g) const { return ept_alias_la(g.raw()); }
     int leaf_level() const { return leaf_level_; }
     bool user() const { return tables_.user(); }
     L2PageTables& tables() { return tables_; }

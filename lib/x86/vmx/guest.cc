@@ -1,5 +1,6 @@
 // Guest VMCS setup and the run loop around vmx_enter (entry.S).
 #include "x86/vmx/guest.hh"
+#include "x86/vmx/simulate.hh"
 #include "console.hh"
 #include "x86/alloc_phys.hh"
 #include "x86/arch/msr.hh"
@@ -218,6 +219,8 @@ ExitInfo read_exit_info()
     e.idt_vectoring_info = static_cast<u32>(vmcs_read(F::IDT_VECTORING_INFO_FIELD));
     e.guest_linear = vmcs_read(F::GUEST_LINEAR_ADDRESS);
     e.guest_phys = vmcs_read(F::GUEST_PHYSICAL_ADDRESS);
+    if (simulate::GLA_IS_GPA && e.is(ExitReason::EPT_VIOLATION))
+        e.guest_linear = e.guest_phys;
     return e;
 }
 

@@ -2,6 +2,7 @@
 // instruction; a fault resumes at the label after it (fault.hh), and the
 // recorded fault takes precedence over the flags.
 #include "x86/vmx/insn.hh"
+#include "x86/vmx/simulate.hh"
 #include "format.hh"
 #include "x86/arch/vmx_exit.hh"
 
@@ -129,6 +130,8 @@ VmxResult invept(u64 type, u64 eptp)
     struct {
         u64 eptp, reserved;
     } desc = {eptp, 0};
+    if (simulate::INVEPT_IGNORES_BIT7)
+        desc.eptp &= ~(1ull << 7);
     u8 cf = 0, zf = 0;
     fixup_arm();
     asm volatile("1: invept %2, %3\n2:\n\t" NVMX_EX_TABLE_ENTRY "setc %0\n\tsetz %1"

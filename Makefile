@@ -72,6 +72,12 @@ host-tools::
 check: all check-host check-runner
 	./run_tests.sh
 
+# The small L1 kernel of kvm-in-bochs from a Linux tree or tarball
+# (docs/kvm-coverage.md): make kvm-kernel LINUX_SRC=DIR [KVM_COVERAGE=1].
+.PHONY: kvm-kernel
+kvm-kernel:
+	LINUX_SRC='$(LINUX_SRC)' KVM_COVERAGE='$(KVM_COVERAGE)' scripts/kvm-in-bochs/kernel-build.sh
+
 clean:
 	rm -rf $(B) x86/*.elf x86/*.flat
 

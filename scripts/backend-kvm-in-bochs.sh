@@ -167,6 +167,8 @@ _kib_plan() {
 	local -A knum=()
 	KIB_KERNELS=()
 	: >"$plan"
+	# Step 6 of docs/kvm-in-bochs-interface.md: L1 sends KVM's gcov counters.
+	[[ ${KIB_COVERAGE:-0} == 1 ]] && printf 'kib_coverage=1\n' >>"$plan"
 	for i in "$@"; do
 		kernel=$(kernel_path "$i")
 		if [[ -z ${knum[$kernel]:-} ]]; then
@@ -255,8 +257,31 @@ _kib_boot() {
 	rc=0
 	wait "$pid" 2>/dev/null || rc=$?
 	trap - TERM
+	[[ ${KIB_COVERAGE:-0} == 1 ]] && _kib_coverage_save "$console" "$tag"
 	printf '%s %s: Bochs ended (status %s) after %s s: %s\n' "$(date -u +%H:%M:%S)" "$tag" "$rc" \
 		"$(elapsed_s "$start" "$EPOCHREALTIME")" "$KIB_STOP_WHY" >>"$KIB_LOGDIR/run.log"
+}
+
+# _kib_coverage_save CONSOLE TAG: the .gcda archive L1 sent (init.sh
+# coverage_send) as $KIB_LOGDIR/TAG.kvm-gcov.tgz; run.log says what came.
+_kib_coverage_save() {
+	local console=$1 tag=$2 out=$KIB_LOGDIR/$2.kvm-gcov.tgz b e
+	b=$(_kib_markers "$console" | grep -m1 '^coverage-begin ' || true)
+	e=$(_kib_markers "$console" | grep -m1 '^coverage-end ' || true)
+	if [[ -z $b || -z $e ]]; then
+		printf '%s %s: no KVM coverage from L1 (%s)\n' "$(date -u +%H:%M:%S)" "$tag" \
+			"$(_kib_markers "$console" | grep -m1 '^coverage-none ' || echo 'L1 stopped before sending it')" \
+			>>"$KIB_LOGDIR/run.log"
+		return 0
+	fi
+	if ! _kib_section "$console" coverage "" | base64 -d >"$out" 2>/dev/null || ! gzip -t "$out" 2>/dev/null; then
+		rm -f "$out"
+		printf '%s %s: KVM coverage from L1 did not decode (%s)\n' "$(date -u +%H:%M:%S)" "$tag" "$b" >>"$KIB_LOGDIR/run.log"
+		return 0
+	fi
+	printf '%s %s: KVM coverage %s (%s), sent in %s s of L1 time\n' "$(date -u +%H:%M:%S)" "$tag" \
+		"$(display_path "$out")" "$b" \
+		"$(awk -v b="${b##*uptime=}" -v e="${e##*uptime=}" 'BEGIN { printf "%.1f", e - b }')" >>"$KIB_LOGDIR/run.log"
 }
 
 # _kib_markers FILE: the marker lines of the console, text from the marker on.

@@ -90,6 +90,46 @@ _kib_unpack() {
 # KIB_LINUX_VER.
 kib_fetch() {
 	local pkg deb bdeb
+	if [[ -n ${KIB_KERNEL:-} ]]; then
+		_kib_own_kernel || return 1
+	else
+		_kib_fetch_linux || return 1
+	fi
+	bdeb=$(_kib_download busybox-static) || return 1
+	_kib_unpack "$bdeb" "$KIB_CACHE/unpacked/$(basename "$bdeb" .deb)" ./bin/busybox || return 1
+	KIB_BUSYBOX=$KIB_CACHE/unpacked/$(basename "$bdeb" .deb)/bin/busybox
+}
+
+# _kib_bzimage_version FILE: the "uname -r" a bzImage carries (boot protocol:
+# 0x202 "HdrS", the 16-bit pointer at 0x20e + 0x200 to the version string).
+# Fails for a file that is not a bzImage.
+_kib_bzimage_version() {
+	local f=$1 off
+	[[ $(dd if="$f" bs=1 skip=$((0x202)) count=4 2>/dev/null) == HdrS ]] || return 1
+	off=$(od -An -tu2 -j $((0x20e)) -N2 "$f" | tr -d ' ')
+	dd if="$f" bs=1 skip=$((off + 0x200)) count=200 2>/dev/null | tr '\0' '\n' | head -n1 | cut -d' ' -f1
+}
+
+# _kib_own_kernel: KIB_KERNEL (a bzImage with KVM built in, e.g. from `make
+# kvm-kernel`) instead of Debian's package; no modules. Stand-in for the full
+# image-source work of issue 13 (kernel matrix).
+_kib_own_kernel() {
+	[[ -r $KIB_KERNEL ]] || {
+		echo "KIB_KERNEL=$KIB_KERNEL: no such file" >&2
+		return 1
+	}
+	KIB_LINUX_VER=$(_kib_bzimage_version "$KIB_KERNEL") || {
+		echo "KIB_KERNEL=$KIB_KERNEL is not a bzImage (no HdrS magic at 0x202)" >&2
+		return 1
+	}
+	KIB_VMLINUZ=$(realpath "$KIB_KERNEL")
+	KIB_LINUX_DIR=""
+	kib_log "image: kernel $KIB_VMLINUZ (Linux $KIB_LINUX_VER, KVM built in)"
+}
+
+# _kib_fetch_linux: Debian's kernel package (vmlinuz and the 3 modules).
+_kib_fetch_linux() {
+	local pkg deb
 	pkg=$(kib_linux_package)
 	[[ -n $pkg ]] || {
 		echo "cannot tell which kernel linux-image-amd64 depends on (apt-cache depends linux-image-amd64 printed nothing); set KIB_LINUX_PKG or run apt-get update" >&2
@@ -101,9 +141,6 @@ kib_fetch() {
 	KIB_LINUX_DIR=$KIB_CACHE/unpacked/$(basename "$deb" .deb)
 	_kib_unpack "$deb" "$KIB_LINUX_DIR" './boot/vmlinuz-*' '*/kvm/kvm.ko' '*/kvm/kvm-intel.ko' \
 		'*/virt/lib/irqbypass.ko' || return 1
-	bdeb=$(_kib_download busybox-static) || return 1
-	_kib_unpack "$bdeb" "$KIB_CACHE/unpacked/$(basename "$bdeb" .deb)" ./bin/busybox || return 1
-	KIB_BUSYBOX=$KIB_CACHE/unpacked/$(basename "$bdeb" .deb)/bin/busybox
 	KIB_VMLINUZ=$(find "$KIB_LINUX_DIR/boot" -name 'vmlinuz-*' | head -n1)
 	[[ -r $KIB_VMLINUZ ]] || {
 		echo "no boot/vmlinuz-* in $deb" >&2
@@ -171,6 +208,7 @@ kib_base() {
 	cp "$KIB_DIR/init.sh" "$root/init"
 	chmod 755 "$root/init"
 	for f in irqbypass kvm kvm-intel; do
+		[[ -n $KIB_LINUX_DIR ]] || break
 		cp "$(find "$KIB_LINUX_DIR" -name "$f.ko" | head -n1)" "$root/lib/kvm/$f.ko" || {
 			rm -rf "$root"
 			echo "no $f.ko in $KIB_LINUX_DIR" >&2
@@ -210,9 +248,9 @@ kib_iso() {
 	local plan=$1
 	shift
 	local key dir k n=0 start=$SECONDS cmdline
-	cmdline="console=ttyS0,115200 nokaslr mitigations=off panic=-1 tsc_early_khz=$((KIB_IPS / 1000)) kib_from=${KIB_FROM:-0}"
+	cmdline="console=ttyS0,115200 nokaslr mitigations=off panic=-1 tsc_early_khz=$((KIB_IPS / 1000)) kvm.force_emulation_prefix=1 kvm_intel.nested=1 kib_from=${KIB_FROM:-0}"
 	key=$({
-		printf '%s\n%s\n%s\n' "$KIB_BASE_KEY" "$(basename "$KIB_VMLINUZ")" "$cmdline"
+		printf '%s\n%s\n%s\n' "$KIB_BASE_KEY" "$(sha256sum <"$KIB_VMLINUZ")" "$cmdline"
 		cat "$plan"
 		for k in "$@"; do sha256sum <"$k"; done
 	} | sha256sum | cut -c1-16)

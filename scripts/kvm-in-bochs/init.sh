@@ -45,11 +45,15 @@ echo 1 >/proc/sys/kernel/printk
 dmesg -c >/dev/null
 
 mark "kvm-load-begin uptime=$(uptime_s)"
-insmod /lib/kvm/irqbypass.ko || fail "insmod irqbypass.ko failed (status $?)"
-# force_emulation_prefix: L2's "ud2; .ascii kvm" prefix sends the next
-# instruction through KVM's emulator (ept_perm_insn: emulated).
-insmod /lib/kvm/kvm.ko force_emulation_prefix=1 || fail "insmod kvm.ko failed (status $?)"
-insmod /lib/kvm/kvm-intel.ko nested=1 || fail "kvm_intel did not load (insmod kvm-intel.ko nested=1: status $?)"
+if [ -e /lib/kvm/kvm.ko ]; then
+	insmod /lib/kvm/irqbypass.ko || fail "insmod irqbypass.ko failed (status $?)"
+	# force_emulation_prefix: L2's "ud2; .ascii kvm" prefix sends the next
+	# instruction through KVM's emulator (ept_perm_insn: emulated).
+	insmod /lib/kvm/kvm.ko force_emulation_prefix=1 || fail "insmod kvm.ko failed (status $?)"
+	insmod /lib/kvm/kvm-intel.ko nested=1 || fail "kvm_intel did not load (insmod kvm-intel.ko nested=1: status $?)"
+fi
+# Without modules KVM is built in (parameters from the kernel command line).
+[ -d /sys/module/kvm_intel ] || fail "no kvm_intel: neither /lib/kvm/*.ko nor built into the kernel"
 [ -c /dev/kvm ] || fail "kvm_intel loaded but /dev/kvm is missing"
 mark "kvm-load-end uptime=$(uptime_s)"
 mark "dmesg-begin kvm"
@@ -91,8 +95,34 @@ run_entry() {
 	mark "end $idx status=$rc l1_seconds=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')"
 }
 
+# coverage_send: KVM's gcov counters (a `make kvm-kernel KVM_COVERAGE=1`
+# kernel) to the host, as base64 of a gzip'ed tar of the .gcda files (paths
+# as under /sys/kernel/debug/gcov) between coverage-begin and coverage-end.
+# debugfs files report size 0, so each is copied with cat before tar reads it.
+coverage_send() {
+	g=/sys/kernel/debug/gcov
+	[ -d /sys/kernel/debug/gcov ] || mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+	if [ ! -d $g ]; then
+		mark "coverage-none no $g: not a KVM_COVERAGE=1 kernel"
+		return 0
+	fi
+	t0=$(uptime_s)
+	mkdir -p /tmp/gcov
+	(cd $g && find . -name '*.gcda') >/tmp/gcov.list
+	while read -r f; do
+		mkdir -p "/tmp/gcov/${f%/*}"
+		cat "$g/$f" >"/tmp/gcov/$f"
+	done </tmp/gcov.list
+	tar -C /tmp/gcov -cf - . | gzip -9 >/tmp/gcov.tgz
+	mark "coverage-begin files=$(wc -l </tmp/gcov.list) bytes=$(wc -c </tmp/gcov.tgz) uptime=$t0"
+	base64 /tmp/gcov.tgz
+	mark "coverage-end uptime=$(uptime_s)"
+}
+
 mark "ready uptime=$(uptime_s)"
 # shellcheck source=/dev/null # written per run by backend-kvm-in-bochs.sh
 . /run/plan
+# Step 6 (docs/kvm-in-bochs-interface.md): the plan sets kib_coverage=1.
+[ "${kib_coverage:-0}" = 1 ] && coverage_send
 mark "done uptime=$(uptime_s)"
 power_off

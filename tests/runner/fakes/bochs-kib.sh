@@ -8,6 +8,8 @@
 # the in-L1 timeout (status 137), qemufail* is QEMU failing to start in L1,
 # anything else passes one case. FAKE_KIB_NO_KVM=1: kvm_intel does not load;
 # FAKE_KIB_NO_INIT=1: Linux never reaches init (prints, then nothing).
+# A plan with kib_coverage=1 (step 6): L1 sends FAKE_KIB_GCOV (a .tar.gz of
+# .gcda files) between coverage markers, or coverage-none when it is unset.
 # Every other invocation (probes, --help) goes to the real bochs-bin.
 set -u
 [[ ${1:-} == -q && ${2:-} == -f ]] || exec bochs-bin "$@"
@@ -67,6 +69,13 @@ run_entry() {
 }
 # shellcheck source=/dev/null
 source ./plan
+if [[ ${kib_coverage:-0} == 1 && -n ${FAKE_KIB_GCOV:-} ]]; then
+    printf '@@KIB@@ coverage-begin files=1 bytes=%s uptime=8.00\r\n' "$(stat -c %s "$FAKE_KIB_GCOV")"
+    base64 "$FAKE_KIB_GCOV" | sed 's/$/\r/'
+    printf '@@KIB@@ coverage-end uptime=8.50\r\n'
+elif [[ ${kib_coverage:-0} == 1 ]]; then
+    printf '@@KIB@@ coverage-none no /sys/kernel/debug/gcov: not a KVM_COVERAGE=1 kernel\r\n'
+fi
 printf '@@KIB@@ done uptime=9.00\r\n'
 kill "$beat"
 exit 1

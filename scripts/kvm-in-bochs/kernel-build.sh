@@ -35,13 +35,16 @@ kk_check_tools() {
         nvmx_die "missing kernel build dependencies:$missing (run: scripts/install-deps.sh --kvm-kernel)"
 }
 
+# True when DIR looks like a Linux source tree with KVM.
+kk_is_tree() { [[ -f $1/Makefile && -f $1/Kconfig && -f $1/arch/x86/kvm/vmx/nested.c ]]; }
+
 # Echoes the source directory for LINUX_SRC: the directory itself, or the
 # tarball's tree extracted (once, atomically) under $KK_BUILD/src/<id>/.
 kk_source_dir() {
     local src=$1 id dest tmp top
     if [[ -d $src ]]; then
-        [[ -f $src/Makefile && -f $src/arch/x86/kvm/vmx/nested.c ]] ||
-            nvmx_die "LINUX_SRC=$src is not a Linux source tree (no Makefile or arch/x86/kvm/vmx/nested.c)"
+        kk_is_tree "$src" ||
+            nvmx_die "LINUX_SRC=$src is not a Linux source tree (no Makefile, Kconfig or arch/x86/kvm/vmx/nested.c)"
         [[ ! -e $src/.config ]] ||
             nvmx_die "LINUX_SRC=$src has a .config: an out-of-tree build needs a clean tree (make mrproper there)"
         (cd "$src" && pwd -P)
@@ -60,7 +63,7 @@ kk_source_dir() {
         nvmx_warn "extracting $src into $(display_path "$dest")"
         tar -xf "$src" -C "$tmp" || { rm -rf "$tmp"; nvmx_die "LINUX_SRC=$src: tar could not extract it"; }
         top=$(find "$tmp" -mindepth 1 -maxdepth 1 -type d)
-        if [[ $(printf '%s\n' "$top" | wc -l) -ne 1 || ! -f $top/arch/x86/kvm/vmx/nested.c ]]; then
+        if [[ $(printf '%s\n' "$top" | wc -l) -ne 1 ]] || ! kk_is_tree "$top"; then
             rm -rf "$tmp"
             nvmx_die "LINUX_SRC=$src does not hold one Linux source tree"
         fi

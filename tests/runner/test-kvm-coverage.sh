@@ -102,6 +102,37 @@ kc -k "$K" -o "$SCRATCH/r2" -a "$SCRATCH/r1/kvm.info" "$K/gcov.tgz"
 expect_rc 0 "kvm-coverage.sh: an archive plus a shard's tracefile"
 expect_file_has "$SCRATCH/r2/kvm.info" "DA:3,2" "shards add up (the line ran once in each)"
 
+# ---- make kvm-kernel: bad LINUX_SRC / KVM_COVERAGE (refused before building) --
+kk() {
+    RC=0
+    OUT=$(env KVM_KERNEL_BUILD="$SCRATCH/kkb" "$@" "$ROOT/scripts/kvm-in-bochs/kernel-build.sh" 2>"$SCRATCH/.err") || RC=$?
+    ERR=$(cat "$SCRATCH/.err")
+}
+kk LINUX_SRC=
+expect_rc 2 "kvm-kernel without LINUX_SRC"
+expect_err "LINUX_SRC is not set" "the error says what to set"
+kk LINUX_SRC="$SCRATCH/nosuch"
+expect_rc 2 "kvm-kernel: LINUX_SRC does not exist"
+expect_err "LINUX_SRC=$SCRATCH/nosuch: no such file or directory" "the error names it"
+kk LINUX_SRC="$K/src"
+expect_rc 2 "kvm-kernel: LINUX_SRC is not a Linux tree"
+expect_err "is not a Linux source tree" "the error says so"
+kk LINUX_SRC="$K/info"
+expect_rc 2 "kvm-kernel: a file that is not a source tarball"
+expect_err "is neither a directory nor a .tar" "the error says what is expected"
+tar -C "$K" -cJf "$SCRATCH/linux-bogus.tar.xz" src
+kk LINUX_SRC="$SCRATCH/linux-bogus.tar.xz"
+expect_rc 2 "kvm-kernel: a tarball without a Linux tree"
+expect_err "does not hold one Linux source tree" "the error says so"
+if [[ -z $(ls -A "$SCRATCH/kkb/src" 2>/dev/null) ]]; then
+    ok "nothing left of the failed extraction"
+else
+    not_ok "nothing left of the failed extraction" "$(ls -A "$SCRATCH/kkb/src")"
+fi
+kk LINUX_SRC="$K/src" KVM_COVERAGE=yes
+expect_rc 2 "kvm-kernel: KVM_COVERAGE not 0 or 1"
+expect_err "KVM_COVERAGE=yes: expected 0 or 1" "the error names the value"
+
 # ---- --kvm-coverage through the backend (Bochs stand-in) --------------------
 if ! bochs_ok || ! command -v xorriso >/dev/null ||
     ! compgen -G "$debs/busybox-static_*.deb" >/dev/null; then

@@ -169,6 +169,35 @@ summary_row() {
     ' "$OUT/kvm.info"
 }
 
+# uncovered FILE N: the N largest uncovered regions of FILE: maximal runs of
+# instrumented lines that never ran, inside one function (by its start line),
+# as "lines<TAB>first-last<TAB>function", largest first.
+uncovered() {
+    awk -v file="$1" '
+        /^SF:/ { on = (substr($0, 4) ~ ("/" file "$")); next }
+        !on { next }
+        /^FN:/ { split(substr($0, 4), a, ","); fl[++nfn] = a[1] + 0; fnm[nfn] = a[2]; next }
+        /^DA:/ { split(substr($0, 4), a, ","); n++; ln[n] = a[1] + 0; cnt[n] = a[2] + 0; next }
+        /^end_of_record/ { on = 0 }
+        function fn_of(l,   k, best, bl) {
+            best = "?"; bl = -1
+            for (k = 1; k <= nfn; k++) if (fl[k] <= l && fl[k] > bl) { bl = fl[k]; best = fnm[k] }
+            return best
+        }
+        # lcov lists DA lines in ascending order.
+        END {
+            run = 0
+            for (k = 1; k <= n + 1; k++) {
+                f = (k <= n) ? fn_of(ln[k]) : ""
+                if (k <= n && cnt[k] == 0 && run && f == rf) { run++; last = ln[k]; continue }
+                if (run) printf "%d\t%d-%d\t%s\n", run, first, last, rf
+                run = 0
+                if (k <= n && cnt[k] == 0) { run = 1; first = last = ln[k]; rf = f }
+            }
+        }
+    ' "$OUT/kvm.info" | sort -t$'\t' -k1,1nr -k2,2n | head -n "$2"
+}
+
 # summary: DIR/summary.txt, a table of the SUMMARY_ROWS files.
 summary() {
     local row file re
@@ -178,6 +207,10 @@ summary() {
             file=${row%%|*} re=${row#*|}
             IFS=$'\t' read -r l f b < <(summary_row "$file" "$re")
             printf '%-44s %-22s %-20s %s\n' "${file#arch/x86/kvm/}${re:+ [$re]}" "$l" "$f" "$b"
+        done
+        for file in vmx/nested.c mmu/paging_tmpl.h; do
+            printf '\nlargest uncovered regions of %s (lines never run, first-last, function):\n' "$file"
+            uncovered "arch/x86/kvm/$file" 10 | sed 's/^/  /'
         done
     } >"$OUT/summary.txt"
 }

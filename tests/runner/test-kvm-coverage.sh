@@ -96,6 +96,8 @@ kc -k "$K" -o "$SCRATCH/r1" "$K/gcov.tgz"
 expect_rc 0 "kvm-coverage.sh: one archive"
 expect_file_has "$SCRATCH/r1/summary.txt" "vmx/nested.c                                 50.0 % (3/6)           50.0 % (1/2)         50.0 % (1/2)" \
     "summary: nested.c as run (lines 1-3, 5 of nested_vmx_run; not its return 0 nor nested_vmx_never)"
+expect_file_has "$SCRATCH/r1/summary.txt" "  2	7-9	nested_vmx_never" "uncovered regions: the function never called, largest first"
+expect_file_has "$SCRATCH/r1/summary.txt" "  1	5-5	nested_vmx_run" "uncovered regions: the branch not taken"
 if [[ -s $SCRATCH/r1/index.html ]]; then ok "HTML report written"; else not_ok "HTML report written"; fi
 expect_file_has "$SCRATCH/r1/kvm.info" "DA:3,1" "the tracefile counts the run"
 kc -k "$K" -o "$SCRATCH/r2" -a "$SCRATCH/r1/kvm.info" "$K/gcov.tgz"

@@ -264,24 +264,49 @@ _kib_boot() {
 
 # _kib_coverage_save CONSOLE TAG: the .gcda archive L1 sent (init.sh
 # coverage_send) as $KIB_LOGDIR/TAG.kvm-gcov.tgz; run.log says what came.
+# A stream cut short (L1 stopped while sending) keeps its complete files.
 _kib_coverage_save() {
-	local console=$1 tag=$2 out=$KIB_LOGDIR/$2.kvm-gcov.tgz b e
+	local console=$1 tag=$2 out=$KIB_LOGDIR/$2.kvm-gcov.tgz b e note=""
 	b=$(_kib_markers "$console" | grep -m1 '^coverage-begin ' || true)
 	e=$(_kib_markers "$console" | grep -m1 '^coverage-end ' || true)
-	if [[ -z $b || -z $e ]]; then
+	if [[ -z $b ]]; then
 		printf '%s %s: no KVM coverage from L1 (%s)\n' "$(date -u +%H:%M:%S)" "$tag" \
 			"$(_kib_markers "$console" | grep -m1 '^coverage-none ' || echo 'L1 stopped before sending it')" \
 			>>"$KIB_LOGDIR/run.log"
 		return 0
 	fi
-	if ! _kib_section "$console" coverage "" | base64 -d >"$out" 2>/dev/null || ! gzip -t "$out" 2>/dev/null; then
-		rm -f "$out"
+	_kib_section "$console" coverage "" | tr -d '\r' | grep -v "^$KIB_MARK" | base64 -di >"$out.part" 2>/dev/null
+	if [[ -n $e ]] && gzip -t "$out.part" 2>/dev/null; then
+		mv -f "$out.part" "$out"
+	elif _kib_coverage_salvage "$out.part" "$out"; then
+		note="; cut short, kept the $(tar -tzf "$out" | grep -c '\.gcda$') complete files"
+	else
+		rm -f "$out.part"
 		printf '%s %s: KVM coverage from L1 did not decode (%s)\n' "$(date -u +%H:%M:%S)" "$tag" "$b" >>"$KIB_LOGDIR/run.log"
 		return 0
 	fi
-	printf '%s %s: KVM coverage %s (%s), sent in %s s of L1 time\n' "$(date -u +%H:%M:%S)" "$tag" \
-		"$(display_path "$out")" "$b" \
-		"$(awk -v b="${b##*uptime=}" -v e="${e##*uptime=}" 'BEGIN { printf "%.1f", e - b }')" >>"$KIB_LOGDIR/run.log"
+	rm -f "$out.part"
+	printf '%s %s: KVM coverage %s (%s%s), sent in %s s of L1 time\n' "$(date -u +%H:%M:%S)" "$tag" \
+		"$(display_path "$out")" "$b" "$note" \
+		"$(awk -v b="${b##*uptime=}" -v e="${e##*uptime=}" 'BEGIN { if (e == "") print "?"; else printf "%.1f", e - b }')" \
+		>>"$KIB_LOGDIR/run.log"
+}
+
+# _kib_coverage_salvage PART OUT: OUT from the complete .gcda files of a cut
+# gzip'ed tar PART (a member shorter than its tar header says is dropped).
+_kib_coverage_salvage() {
+	local part=$1 out=$2 dir size name
+	dir=$(mktemp -d "$RUNTMP/kibcov.XXXXXX") || return 1
+	gzip -dc <"$part" 2>/dev/null | tar -x -C "$dir" 2>/dev/null
+	while read -r _ _ size _ _ name; do
+		[[ $name == *.gcda && -f $dir/$name ]] || continue
+		[[ $(stat -c %s "$dir/$name") == "$size" ]] || rm -f "$dir/$name"
+	done < <(gzip -dc <"$part" 2>/dev/null | tar -tv 2>/dev/null)
+	if [[ -z $(find "$dir" -name '*.gcda' -print -quit) ]]; then
+		rm -rf "$dir"
+		return 1
+	fi
+	tar -C "$dir" -czf "$out" . && rm -rf "$dir"
 }
 
 # _kib_markers FILE: the marker lines of the console, text from the marker on.

@@ -37,6 +37,9 @@ C
     mkdir -p "$dir/g$obj/arch/x86/kvm/vmx"
     mv "$obj/arch/x86/kvm/vmx/nested.gcda" "$dir/g$obj/arch/x86/kvm/vmx/"
     tar -C "$dir/g" -czf "$dir/gcov.tgz" .
+    # A second archive whose last member is 30 KB of noise (a cut stream loses it).
+    head -c 30000 /dev/urandom >"$dir/g$obj/zz_last.gcda"
+    tar -C "$dir/g" --sort=name -czf "$dir/gcov-cut.tgz" .
     printf 'LINUX_SRC=%s\nsource=%s\ncoverage=%s\nobj=%s\n' "$src" "$src" "$cov" "$obj" >"$dir/info"
     # A bzImage header: "HdrS" at 0x202, version string pointer (0x20e) + 0x200.
     head -c 2048 /dev/zero >"$dir/bzImage"
@@ -149,6 +152,10 @@ expect_err "nested.c lines 50.0 % (3/6); report $SCRATCH/kc/index.html" "the run
 expect_file_has "$SCRATCH/logs/kvm-in-bochs/run.log" "KVM coverage logs/kvm-in-bochs/corei7_skylake_x-boot1.kvm-gcov.tgz" \
     "run.log names the archive L1 sent"
 expect_file_has "$SCRATCH/logs/first.log" "# L1: Linux 6.12.0-fake" "the entry log names the built kernel"
+rt "${FAST[@]}" "FAKE_KIB_GCOV=$K/gcov-cut.tgz" FAKE_KIB_GCOV_CUT=2000 -- --kvm-coverage "$SCRATCH/kc3"
+expect_rc 0 "--kvm-coverage: a stream cut short still gives a report"
+expect_file_has "$SCRATCH/logs/kvm-in-bochs/run.log" "cut short, kept the 1 complete files" "run.log: the complete files are kept"
+expect_err "nested.c lines 50.0 % (3/6)" "the report counts the complete file"
 rt "${FAST[@]}" -- --kvm-coverage "$SCRATCH/kc2"
 expect_rc 1 "--kvm-coverage: L1 without gcov fails the run"
 expect_err "L1 sent no coverage data" "the error says so"

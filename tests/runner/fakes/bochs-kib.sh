@@ -9,7 +9,8 @@
 # anything else passes one case. FAKE_KIB_NO_KVM=1: kvm_intel does not load;
 # FAKE_KIB_NO_INIT=1: Linux never reaches init (prints, then nothing).
 # A plan with kib_coverage=1 (step 6): L1 sends FAKE_KIB_GCOV (a .tar.gz of
-# .gcda files) between coverage markers, or coverage-none when it is unset.
+# .gcda files) between coverage markers, or coverage-none when it is unset;
+# FAKE_KIB_GCOV_CUT=N: the last N base64 characters and the end are lost.
 # Every other invocation (probes, --help) goes to the real bochs-bin.
 set -u
 [[ ${1:-} == -q && ${2:-} == -f ]] || exec bochs-bin "$@"
@@ -71,6 +72,12 @@ run_entry() {
 source ./plan
 if [[ ${kib_coverage:-0} == 1 && -n ${FAKE_KIB_GCOV:-} ]]; then
     printf '@@KIB@@ coverage-begin files=1 bytes=%s uptime=8.00\r\n' "$(stat -c %s "$FAKE_KIB_GCOV")"
+    if [[ -n ${FAKE_KIB_GCOV_CUT:-} ]]; then
+        # L1 powered off with the last FAKE_KIB_GCOV_CUT characters unsent.
+        base64 "$FAKE_KIB_GCOV" | head -c -"$FAKE_KIB_GCOV_CUT" | sed 's/$/\r/'
+        kill "$beat"
+        exit 1
+    fi
     base64 "$FAKE_KIB_GCOV" | sed 's/$/\r/'
     printf '@@KIB@@ coverage-end uptime=8.50\r\n'
 elif [[ ${kib_coverage:-0} == 1 ]]; then

@@ -84,4 +84,5 @@ clean:
 distclean: clean
 	rm -rf config.mak logs logs.old
 
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+# build/kvm-kernel holds Linux trees and their builds (make kvm-kernel): not ours.
+-include $(shell find $(B) -path $(B)/kvm-kernel -prune -o -name '*.d' -type f -print 2>/dev/null)

@@ -73,7 +73,9 @@ kib_cpu_of() { bochs_cpu_of "$1"; }
 # kib_prepare: the image (kib_image) + base initramfs, in the foreground,
 # once per run. The build log is $LOGDIR/kvm-in-bochs/image.log.
 kib_prepare() {
-	[[ -n ${KIB_IMAGE_KEY:-} ]] && return 0
+	# Once per log directory: run_tests.sh's kib_preflight prepares into a
+	# directory of its own before the log directory rotates.
+	[[ -n ${KIB_IMAGE_KEY:-} && ${KIB_LOGDIR:-} == "$LOGDIR/kvm-in-bochs" ]] && return 0
 	KIB_LOGDIR=$LOGDIR/kvm-in-bochs
 	mkdir -p "$KIB_LOGDIR" "$KIB_CACHE"
 	KIB_IMAGE_LOG=$KIB_LOGDIR/image.log
@@ -334,7 +336,11 @@ _kib_start() {
 			fi
 		fi
 	fi
+	# The run flags (/run/flags in L1, shell assignments): the first entry
+	# to run, and step 6 of docs/kvm-in-bochs-interface.md (L1 sends KVM's
+	# gcov counters after the entries).
 	KIB_FLAGS="kib_from=$from"
+	[[ ${KIB_COVERAGE:-0} == 1 ]] && KIB_FLAGS+=$'\nkib_coverage=1'
 	if [[ $mode == cold ]] && kib_snap_usable && kib_snap_claim "$key"; then
 		save=1
 		kib_payload "$dir/payload" "" "" || return 1
@@ -385,6 +391,8 @@ _kib_start() {
 	trap - TERM
 	exec {fd}>&-
 	((save)) && rm -rf "$(kib_snap_root)/$key.tmp"
+	# Step 6: each L1 (instance, boot) sends its own .gcda archive.
+	[[ ${KIB_COVERAGE:-0} == 1 ]] && _kib_coverage_save "$console" "$tag"
 	printf '%s %s: Bochs ended (status %s) after %s s: %s\n' "$(date -u +%H:%M:%S)" "$tag" "$rc" \
 		"$(elapsed_s "$start" "$EPOCHREALTIME")" "$KIB_STOP_WHY" >>"$KIB_LOGDIR/run.log"
 }
@@ -402,6 +410,53 @@ _kib_write_rc() {
 		printf 'ata0-slave: type=cdrom, path=%s, status=inserted\n' "$dir/payload"
 		printf 'config_interface: textconfig\n'
 	} >>"$dir/bochsrc"
+}
+
+# _kib_coverage_save CONSOLE TAG: the .gcda archive L1 sent (init.sh
+# coverage_send) as $KIB_LOGDIR/TAG.kvm-gcov.tgz; run.log says what came.
+# A stream cut short (L1 stopped while sending) keeps its complete files.
+_kib_coverage_save() {
+	local console=$1 tag=$2 out=$KIB_LOGDIR/$2.kvm-gcov.tgz b e note=""
+	b=$(_kib_markers "$console" | grep -m1 '^coverage-begin ' || true)
+	e=$(_kib_markers "$console" | grep -m1 '^coverage-end ' || true)
+	if [[ -z $b ]]; then
+		printf '%s %s: no KVM coverage from L1 (%s)\n' "$(date -u +%H:%M:%S)" "$tag" \
+			"$(_kib_markers "$console" | grep -m1 '^coverage-none ' || echo 'L1 stopped before sending it')" \
+			>>"$KIB_LOGDIR/run.log"
+		return 0
+	fi
+	_kib_section "$console" coverage "" | tr -d '\r' | grep -v "^$KIB_MARK" | base64 -di >"$out.part" 2>/dev/null
+	if [[ -n $e ]] && gzip -t "$out.part" 2>/dev/null; then
+		mv -f "$out.part" "$out"
+	elif _kib_coverage_salvage "$out.part" "$out"; then
+		note="; cut short, kept the $(tar -tzf "$out" | grep -c '\.gcda$') complete files"
+	else
+		rm -f "$out.part"
+		printf '%s %s: KVM coverage from L1 did not decode (%s)\n' "$(date -u +%H:%M:%S)" "$tag" "$b" >>"$KIB_LOGDIR/run.log"
+		return 0
+	fi
+	rm -f "$out.part"
+	printf '%s %s: KVM coverage %s (%s%s), sent in %s s of L1 time\n' "$(date -u +%H:%M:%S)" "$tag" \
+		"$(display_path "$out")" "$b" "$note" \
+		"$(awk -v b="${b##*uptime=}" -v e="${e##*uptime=}" 'BEGIN { if (e == "") print "?"; else printf "%.1f", e - b }')" \
+		>>"$KIB_LOGDIR/run.log"
+}
+
+# _kib_coverage_salvage PART OUT: OUT from the complete .gcda files of a cut
+# gzip'ed tar PART (a member shorter than its tar header says is dropped).
+_kib_coverage_salvage() {
+	local part=$1 out=$2 dir size name
+	dir=$(mktemp -d "$RUNTMP/kibcov.XXXXXX") || return 1
+	gzip -dc <"$part" 2>/dev/null | tar -x -C "$dir" 2>/dev/null
+	while read -r _ _ size _ _ name; do
+		[[ $name == *.gcda && -f $dir/$name ]] || continue
+		[[ $(stat -c %s "$dir/$name") == "$size" ]] || rm -f "$dir/$name"
+	done < <(gzip -dc <"$part" 2>/dev/null | tar -tv 2>/dev/null)
+	if [[ -z $(find "$dir" -name '*.gcda' -print -quit) ]]; then
+		rm -rf "$dir"
+		return 1
+	fi
+	tar -C "$dir" -czf "$out" . && rm -rf "$dir"
 }
 
 # _kib_markers FILE: the marker lines of the console, text from the marker on;

@@ -21,10 +21,24 @@ mount -t tmpfs tmpfs /tmp
 mark() { printf '@@KIB@@ %s\n' "$*"; }
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
 
+# console_drain: waits until ttyS0 has sent what was written to it (a write
+# returns once the bytes are in the UART driver's 4 KiB buffer, which the
+# emulated 115200 baud line empties in ~0.4 s of L1 time; "tx:" of
+# /proc/tty/driver/serial counts the bytes sent).
+console_drain() {
+	prev="" cur=$(grep '^0:' /proc/tty/driver/serial 2>/dev/null)
+	while [ "$cur" != "$prev" ]; do
+		prev=$cur
+		sleep 1
+		cur=$(grep '^0:' /proc/tty/driver/serial 2>/dev/null)
+	done
+}
+
 # Ends Bochs: "Shutdown" to port 0x8900, one byte per write. Never returns
 # (if init exited, the kernel would panic and reboot into GRUB).
 power_off() {
 	mark "poweroff uptime=$(uptime_s)"
+	console_drain
 	for c in S h u t d o w n; do
 		printf %s "$c" | dd of=/dev/port bs=1 seek=35072 count=1 conv=notrunc 2>/dev/null
 	done
@@ -66,6 +80,7 @@ if [ -e /lib/kvm/kvm.ko ]; then
 elif [ ! -d /sys/module/kvm_intel ]; then
 	fail "kernel $(uname -r) has no kvm_intel built in and the image has no modules (KIB_MODULES)"
 fi
+[ -c /dev/kvm ] || fail "kvm_intel loaded but /dev/kvm is missing"
 mark "kvm-load-end uptime=$(uptime_s)"
 mark "dmesg-begin kvm"
 dmesg -c
@@ -144,11 +159,38 @@ run_entry() {
 	mark "end $idx status=$rc l1_seconds=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')"
 }
 
+# coverage_send: KVM's gcov counters (a `make kvm-kernel KVM_COVERAGE=1`
+# kernel) to the host, as base64 of a gzip'ed tar of the .gcda files (paths
+# as under /sys/kernel/debug/gcov) between coverage-begin and coverage-end.
+# debugfs files report size 0, so each is copied with cat before tar reads it.
+coverage_send() {
+	g=/sys/kernel/debug/gcov
+	[ -d /sys/kernel/debug/gcov ] || mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+	if [ ! -d $g ]; then
+		mark "coverage-none no $g: not a KVM_COVERAGE=1 kernel"
+		return 0
+	fi
+	t0=$(uptime_s)
+	mkdir -p /tmp/gcov
+	(cd $g && find . -name '*.gcda') >/tmp/gcov.list
+	while read -r f; do
+		mkdir -p "/tmp/gcov/${f%/*}"
+		cat "$g/$f" >"/tmp/gcov/$f"
+	done </tmp/gcov.list
+	tar -C /tmp/gcov -cf - . | gzip -9 >/tmp/gcov.tgz
+	mark "coverage-begin files=$(wc -l </tmp/gcov.list) bytes=$(wc -c </tmp/gcov.tgz) uptime=$t0"
+	base64 /tmp/gcov.tgz
+	mark "coverage-end uptime=$(uptime_s)"
+}
+
 mark "ready uptime=$(uptime_s)"
 wait_payload
 # shellcheck source=/dev/null # written per run by backend-kvm-in-bochs.sh
 . /run/flags
 # shellcheck source=/dev/null # written per run by backend-kvm-in-bochs.sh
 . /run/plan
+# Step 6 (docs/kvm-in-bochs-interface.md): the run flags (/run/flags) set
+# kib_coverage=1.
+[ "${kib_coverage:-0}" = 1 ] && coverage_send
 mark "done uptime=$(uptime_s)"
 power_off

@@ -9,7 +9,7 @@ RUNNER_FIXTURES := $(patsubst tests/runner/fixtures/%.S,$(B)/runner/fixtures/%.f
 RUNNER_KVM_TESTS := tests/runner/test-kvm-in-bochs-boot.sh
 RUNNER_TESTS := $(filter-out $(RUNNER_KVM_TESTS),$(sort $(wildcard tests/runner/test-*.sh)))
 RUNNER_SHELL_FILES := run_tests.sh scripts/common.sh scripts/backend-qemu.sh scripts/backend-bochs.sh \
-	$(wildcard scripts/runner-*.sh) scripts/stacks.sh scripts/progress.sh scripts/coverage.sh \
+	$(wildcard scripts/runner-*.sh) scripts/stacks.sh scripts/progress.sh scripts/coverage.sh scripts/kvm-coverage.sh \
 	scripts/mkstandalone.sh scripts/install-deps.sh scripts/bench.sh scripts/count-checks.sh .ci/run tests/runner/lib.sh $(RUNNER_TESTS) \
 	tests/runner/fixtures/fake-bochs \
 	scripts/backend-kvm-in-bochs.sh $(wildcard scripts/kvm-in-bochs/*.sh) $(RUNNER_KVM_TESTS) \

@@ -57,6 +57,14 @@ expect_file_has "$SCRATCH/logs/first.log" "(Debian linux-image-6.1.0-" "... and 
 expect_out "# kvm-in-bochs: L1 Linux 6.1.0-" "the TAP header comment names L1's kernel"
 expect_file_has "$SCRATCH/logs/hang_l1.log" "watchdog: L1 stopped" "hang log names the watchdog"
 expect_file_has "$SCRATCH/logs/kvm-in-bochs/run.log" "corei7_skylake_x-boot2: Bochs" "a second boot ran the rest"
+# kib_preflight prepares the image into build/runner/ before the rotation;
+# the run's own logs (consoles, run.log) must still land in its log directory.
+expect_file_has "$SCRATCH/logs/kvm-in-bochs/run.log" "corei7_skylake_x-boot1: Bochs" "run.log is in the run's log directory"
+if compgen -G "$SCRATCH/logs/kvm-in-bochs/corei7_skylake_x-boot1.console.log" >/dev/null; then
+    ok "the consoles are in the run's log directory"
+else
+    not_ok "the consoles are in the run's log directory" "$(ls "$SCRATCH/logs/kvm-in-bochs" 2>&1)"
+fi
 expect_file_has "$SCRATCH/j.xml" '<testcase classname="after" name="fake: after"/>' "JUnit has the entries"
 if grep -q 'image: base initramfs' "$SCRATCH/logs/kvm-in-bochs/image.log"; then
     ok "image build visible in the log"
@@ -139,7 +147,10 @@ expect_err "unknown test 'nosuch_entry'" "the error names it"
 rt "${FAST[@]}" KIB_CACHE="$SCRATCH/cache" KIB_LINUX_PKG=linux-image-0.0.0-nosuch-amd64 -- second
 expect_rc 2 "unknown kernel package: configuration error"
 expect_err "unknown Debian package 'linux-image-0.0.0-nosuch-amd64'" "the error names the package"
-expect_file_has "$SCRATCH/logs/kvm-in-bochs/image.log" "unknown Debian package 'linux-image-0.0.0-nosuch-amd64'" "image log kept"
+# The image is prepared before the log directory rotates (the last run's logs
+# stay): the message names the prepare log, which keeps the error.
+plog=$(sed -n 's/.*(log: \([^)]*\)).*/\1/p' <<<"$ERR" | head -n1)
+expect_file_has "$plog" "unknown Debian package 'linux-image-0.0.0-nosuch-amd64'" "image log kept (the one the message names)"
 rt "${FAST[@]}" KIB_CACHE="$SCRATCH/cache" 'KIB_LINUX_PKG=linux-image-0.0*' -- second
 expect_rc 2 "a package glob that matches nothing: configuration error"
 expect_err "KIB_LINUX_PKG='linux-image-0.0*' matches no kernel package" "the error names the glob"

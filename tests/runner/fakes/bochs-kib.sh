@@ -15,6 +15,9 @@
 # one case. FAKE_KIB_NO_KVM=1: kvm_intel does not load; FAKE_KIB_VERMAGIC=1:
 # kvm.ko was built for another kernel (insmod refuses it);
 # FAKE_KIB_NO_INIT=1: Linux never reaches init (prints, then nothing).
+# Run flags with kib_coverage=1 (step 6): L1 sends FAKE_KIB_GCOV (a .tar.gz of
+# .gcda files) between coverage markers, or coverage-none when it is unset;
+# FAKE_KIB_GCOV_CUT=N: the last N base64 characters and the end are lost.
 # Every other invocation (probes, --help) goes to the real bochs-bin.
 set -u
 rc="" restore=""
@@ -118,6 +121,19 @@ source "$pdir/run/flags"
 # shellcheck source=/dev/null
 source "$pdir/run/plan"
 rm -rf "$pdir"
+if [[ ${kib_coverage:-0} == 1 && -n ${FAKE_KIB_GCOV:-} ]]; then
+    printf '@@KIB@@ coverage-begin files=1 bytes=%s uptime=8.00\r\n' "$(stat -c %s "$FAKE_KIB_GCOV")"
+    if [[ -n ${FAKE_KIB_GCOV_CUT:-} ]]; then
+        # L1 powered off with the last FAKE_KIB_GCOV_CUT characters unsent.
+        base64 "$FAKE_KIB_GCOV" | head -c -"$FAKE_KIB_GCOV_CUT" | sed 's/$/\r/'
+        kill "$beat"
+        exit 1
+    fi
+    base64 "$FAKE_KIB_GCOV" | sed 's/$/\r/'
+    printf '@@KIB@@ coverage-end uptime=8.50\r\n'
+elif [[ ${kib_coverage:-0} == 1 ]]; then
+    printf '@@KIB@@ coverage-none no /sys/kernel/debug/gcov: not a KVM_COVERAGE=1 kernel\r\n'
+fi
 printf '@@KIB@@ done uptime=9.00\r\n'
 kill "$beat"
 exit 1

@@ -143,7 +143,7 @@ merge_into() {
 install_gcda() {
     local acc=$1 rel
     # build/kvm-kernel (make kvm-kernel's Linux builds) is not the kernels'.
-    find "$ROOT/build" -path "$ROOT/build/kvm-kernel" -prune -o -name '*.gcda' -type f -delete
+    find "$ROOT/build" -path "$ROOT/build/kvm-kernel" -prune -o -name '*.gcda' -type f -print0 | xargs -0 -r rm -f
     while IFS= read -r -d '' rel; do
         rel=${rel#"$acc"/}
         cp "$acc/$rel" "$ROOT/$rel"

@@ -24,13 +24,14 @@ uptime_s() { cut -d' ' -f1 /proc/uptime; }
 # console_drain: waits until ttyS0 has sent what was written to it (a write
 # returns once the bytes are in the UART driver's 4 KiB buffer, which the
 # emulated 115200 baud line empties in ~0.4 s of L1 time; "tx:" of
-# /proc/tty/driver/serial counts the bytes sent).
+# /proc/tty/driver/serial counts the bytes sent). Only tx: after a Bochs
+# restore the UART keeps receiving NUL bytes, so its rx count never settles.
 console_drain() {
-	prev="" cur=$(grep '^0:' /proc/tty/driver/serial 2>/dev/null)
+	prev="" cur=$(sed -n 's/^0:.* tx:\([0-9]*\).*/\1/p' /proc/tty/driver/serial 2>/dev/null)
 	while [ "$cur" != "$prev" ]; do
 		prev=$cur
 		sleep 1
-		cur=$(grep '^0:' /proc/tty/driver/serial 2>/dev/null)
+		cur=$(sed -n 's/^0:.* tx:\([0-9]*\).*/\1/p' /proc/tty/driver/serial 2>/dev/null)
 	done
 }
 

@@ -77,10 +77,17 @@ host-tools::
 check: all check-host check-runner
 	./run_tests.sh
 
+# The small L1 kernel of kvm-in-bochs from a Linux tree or tarball
+# (docs/kvm-coverage.md): make kvm-kernel LINUX_SRC=DIR [KVM_COVERAGE=1].
+.PHONY: kvm-kernel
+kvm-kernel:
+	LINUX_SRC='$(LINUX_SRC)' KVM_COVERAGE='$(KVM_COVERAGE)' scripts/kvm-in-bochs/kernel-build.sh
+
 clean:
 	rm -rf $(B) x86/*.elf x86/*.flat
 
 distclean: clean
 	rm -rf config.mak logs logs.old logs.lock tests/standalone
 
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+# build/kvm-kernel holds Linux trees and their builds (make kvm-kernel): not ours.
+-include $(shell find $(B) -path $(B)/kvm-kernel -prune -o -name '*.d' -type f -print 2>/dev/null)

@@ -60,6 +60,10 @@ listed as SKIP).
   --coverage DIR      coverage build (./configure --enable-coverage): turn the
                       counters the kernels send into DIR/index.html and
                       DIR/coverage.info (lcov; see docs/coverage.md)
+  --kvm-coverage DIR  ACCEL=kvm-in-bochs with KIB_KERNEL from make kvm-kernel
+                      KVM_COVERAGE=1: KVM's own coverage (arch/x86/kvm) in
+                      DIR/index.html, DIR/kvm.info, DIR/summary.txt (see
+                      docs/kvm-coverage.md)
 
 One test case: ENTRY:CASE (e.g. ept_access:access_4k), or CASE... after
 '--' for every TEST named before it (./run_tests.sh ept_access -- access_4k
@@ -108,6 +112,7 @@ USAGE
 VERBOSE=0 ALL=0 JOBS=1 TAP=0 LIST=0 GROUPS_SEL="" JUNIT="" LIST_CASES=""
 GROUP_EMPTY=0
 COVERAGE_DIR=""
+KVM_COVERAGE_DIR=""
 PATTERNS=()
 CASE_ARGS=()
 declare -A PATTERN_CASES=() BARE_TESTS=() PATTERN_SEEN=()
@@ -189,6 +194,10 @@ parse_options() {
             --coverage)
                 [[ -n ${2:-} ]] || nvmx_die "option --coverage needs a directory (see -h)"
                 COVERAGE_DIR=$2; shift 2; continue ;;
+            --kvm-coverage=?*) KVM_COVERAGE_DIR=${1#--kvm-coverage=}; shift; continue ;;
+            --kvm-coverage)
+                [[ -n ${2:-} ]] || nvmx_die "option --kvm-coverage needs a directory (see -h)"
+                KVM_COVERAGE_DIR=$2; shift 2; continue ;;
             --help) usage; exit 0 ;;
             --verbose) VERBOSE=1; shift; continue ;;
             --all) ALL=1; shift; continue ;;
@@ -302,6 +311,34 @@ coverage_report() {
     "$NVMX_ROOT/scripts/coverage.sh" -q -o "$COVERAGE_DIR" "${logs[@]}"
 }
 
+# kvm_coverage_check: --kvm-coverage needs kvm-in-bochs and a KIB_KERNEL of
+# make kvm-kernel KVM_COVERAGE=1 (its directory's info says coverage=1).
+kvm_coverage_check() {
+    [[ ${ACCEL:-} == kvm-in-bochs ]] ||
+        nvmx_die "--kvm-coverage measures Linux KVM inside Bochs: needs ACCEL=kvm-in-bochs"
+    [[ -n ${KIB_KERNEL:-} ]] ||
+        nvmx_die "--kvm-coverage needs KIB_KERNEL=build/kvm-kernel/<key>/bzImage of make kvm-kernel KVM_COVERAGE=1"
+    local info
+    info=$(dirname "$KIB_KERNEL")/info
+    [[ -r $info ]] ||
+        nvmx_die "--kvm-coverage: KIB_KERNEL=$KIB_KERNEL is not in a make kvm-kernel build directory (no $(display_path "$info"))"
+    grep -qx 'coverage=1' "$info" ||
+        nvmx_die "--kvm-coverage: KIB_KERNEL=$KIB_KERNEL was built without coverage (make kvm-kernel KVM_COVERAGE=1)"
+    export KIB_COVERAGE=1
+}
+
+# kvm_coverage_report: scripts/kvm-coverage.sh over the archives L1 sent.
+kvm_coverage_report() {
+    local -a archives=()
+    mapfile -t archives < <(find "$LOGDIR/kvm-in-bochs" -name '*.kvm-gcov.tgz' 2>/dev/null | sort)
+    ((${#archives[@]})) || {
+        printf '%s: --kvm-coverage: L1 sent no coverage data (see %s)\n' "$PROG" \
+            "$(display_path "$LOGDIR/kvm-in-bochs/run.log")" >&2
+        return 1
+    }
+    "$NVMX_ROOT/scripts/kvm-coverage.sh" -q -k "$(dirname "$KIB_KERNEL")" -o "$KVM_COVERAGE_DIR" "${archives[@]}"
+}
+
 
 check_env() {
     case ${ACCEL:-} in
@@ -311,6 +348,7 @@ check_env() {
     if [[ -n $COVERAGE_DIR ]] && ! grep -qx 'COVERAGE := yes' "$NVMX_ROOT/config.mak" 2>/dev/null; then
         nvmx_die "--coverage needs a coverage build: ./configure --enable-coverage && make"
     fi
+    [[ -z $KVM_COVERAGE_DIR ]] || kvm_coverage_check
     if [[ -n ${TIMEOUT:-} ]] && ! TIMEOUT_S=$(duration_s "$TIMEOUT"); then
         nvmx_die "TIMEOUT must be a duration like 90, 90s, 2m or 1h (0: none), not '$TIMEOUT'"
     fi
@@ -626,6 +664,8 @@ main() {
     LOGDIR_SHOWN=$(display_path "$LOGDIR")
     logdir_check
     [[ -n $JUNIT ]] && logdir_check_junit "$JUNIT"
+    [[ -n $COVERAGE_DIR ]] && logdir_check_report_dir --coverage "$COVERAGE_DIR"
+    [[ -n $KVM_COVERAGE_DIR ]] && logdir_check_report_dir --kvm-coverage "$KVM_COVERAGE_DIR"
     kib_preflight
     # Signal traps from here on, and no command substitution after them: bash
     # 5.2 may run a trap in the middle of parsing one (see report_entry).
@@ -647,6 +687,9 @@ main() {
     [[ -n $JUNIT ]] && summary+=(--junit-part "$RUNTMP/junit.part" --junit "$JUNIT")
     "${summary[@]}" || rc=$?
     if [[ -n $COVERAGE_DIR ]] && ! coverage_report; then
+        ((rc)) || rc=1
+    fi
+    if [[ -n $KVM_COVERAGE_DIR ]] && ! kvm_coverage_report; then
         ((rc)) || rc=1
     fi
     if ((VERBOSE)) && ((!TAP)); then

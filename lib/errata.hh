@@ -21,6 +21,10 @@ struct Erratum {
     // file, function, the statement), and why the test's value is what the
     // case name says. Checked in lib/errata.cc.
     const char* cause = nullptr;
+    // The deviation hangs a layer (an L1 that never runs again) in the cases
+    // that name it as TestCase::hangs_on: those are skipped, decided before
+    // they run, where the row applies (the watchdog stays for unknown hangs).
+    bool hangs = false;
 };
 
 // The full errata table (lib/errata.cc).
@@ -31,3 +35,7 @@ extern const unsigned kErrataCount;
 // else nullptr. Pass the result to report_xfail().
 const char* known_deviation(const char* id);
 
+// "known hang, errata <id>: <what> (<sdm>)" when erratum id applies to the
+// running backend and hangs it, else nullptr: the SKIP reason of a case
+// whose TestCase::hangs_on is id.
+const char* known_hang(const char* id);

@@ -1,6 +1,7 @@
 // Case selection and the guarded run loop.
 #include "testcase.hh"
 #include "console.hh"
+#include "errata.hh"
 #include "glob.hh"
 #include "report.hh"
 #include "string.hh"
@@ -118,8 +119,11 @@ ExitStatus run_test_cases(Span<const TestCase> cases, int argc, char** argv)
             continue;
         report_prefix_push(c.name);
         const char* unmet = c.unmet_requirement ? c.unmet_requirement() : nullptr;
+        const char* hang = c.hangs_on ? known_hang(c.hangs_on) : nullptr;
         if (unmet)
             report_skip(unmet, "requirements");
+        else if (hang)
+            report_skip(hang, "not run");
         else
             run_guarded(c);
         report_prefix_pop();

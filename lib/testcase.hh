@@ -11,6 +11,9 @@ struct TestCase {
     void (*body)();
     // Returns nullptr when the case can run here, else why not (SKIP reason).
     const char* (*unmet_requirement)() = nullptr;
+    // An erratum id (lib/errata.cc) whose row has `hangs`: where that row
+    // applies, the case is a SKIP naming it instead of running.
+    const char* hangs_on = nullptr;
 };
 
 // Options the kernel command line may carry besides selectors.

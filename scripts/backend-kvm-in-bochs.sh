@@ -15,19 +15,27 @@
 # Knobs (environment): KIB_CACHE (image cache, default build/kvm-in-bochs),
 # KIB_LINUX_PKG (kernel package), KIB_IPS (Bochs ips, 100000000), KIB_MEM (L1
 # MiB, 1024), KIB_HANG_S (L1 silent on console and heartbeat this long: stop
-# Bochs, default 180), KIB_BOOT_QUIET_S (no console output while booting, 600),
+# Bochs, default 180), KIB_BOOT_QUIET_S (no console output while booting, 1200),
 # KIB_BOOT_MAX_S (L1 init not reached, 1800), KIB_MAX_BOOTS (boots per CPU model
-# when an entry hangs L1, 3).
+# when an entry hangs L1, 3), KIB_POWEROFF_S (L1 still running this long after
+# its last entry ended: stop Bochs, 120).
 
 # shellcheck source=scripts/kvm-in-bochs/image.sh
 source "$NVMX_ROOT/scripts/kvm-in-bochs/image.sh"
+# shellcheck source=scripts/kvm-in-bochs/snapshot.sh
+source "$NVMX_ROOT/scripts/kvm-in-bochs/snapshot.sh"
 
 : "${KIB_IPS:=100000000}"
 : "${KIB_MEM:=1024}"
 : "${KIB_HANG_S:=180}"
-: "${KIB_BOOT_QUIET_S:=600}"
+: "${KIB_POWEROFF_S:=120}"
+: "${KIB_BOOT_QUIET_S:=1200}"
 : "${KIB_BOOT_MAX_S:=1800}"
 : "${KIB_MAX_BOOTS:=3}"
+: "${KIB_RESTORE_S:=300}"
+# Host memory of one L1's Bochs beyond the guest memory (measured RSS ~60 MiB).
+: "${KIB_BOCHS_MIB:=256}"
+KIB_INST=""
 : "${KIB_POLL_S:=1}"
 KIB_STATE=""
 KIB_MARK='@@KIB@@'
@@ -67,7 +75,9 @@ kib_cpu_of() { bochs_cpu_of "$1"; }
 # kib_prepare: the image (kib_image) + base initramfs, in the foreground,
 # once per run. The build log is $LOGDIR/kvm-in-bochs/image.log.
 kib_prepare() {
-	[[ -n ${KIB_IMAGE_KEY:-} ]] && return 0
+	# Once per log directory: run_tests.sh's kib_preflight prepares into a
+	# directory of its own before the log directory rotates.
+	[[ -n ${KIB_IMAGE_KEY:-} && ${KIB_LOGDIR:-} == "$LOGDIR/kvm-in-bochs" ]] && return 0
 	KIB_LOGDIR=$LOGDIR/kvm-in-bochs
 	mkdir -p "$KIB_LOGDIR" "$KIB_CACHE"
 	KIB_IMAGE_LOG=$KIB_LOGDIR/image.log
@@ -101,15 +111,71 @@ kib_backend_name() { printf 'kvm-%s@%s\n' "${KIB_KVM_VER:-unknown}" "$(bochs_bac
 # _kib_q WORD: WORD single-quoted for ash.
 _kib_q() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
 
-# kib_launch I...: one background job for all kvm-in-bochs entries.
+# kib_launch I...: the kvm-in-bochs entries as up to $JOBS background jobs
+# (instances), each with its own L1 (Bochs process) on a cost-balanced share
+# of the entries; run_tests.sh prints the results in cfg order.
 kib_launch() {
 	(($#)) || return 0
 	kib_prepare
-	(
-		set +e
-		_kib_job "$@"
-	) &
-	JOB_PIDS+=($!)
+	local n=${JOBS:-1} cap s
+	cap=$(_kib_mem_cap)
+	if ((n > cap)); then
+		printf '%s: kvm-in-bochs: -j %s capped at %s L1s: each needs ~%s MiB (L1 %s MiB + Bochs), %s MiB available\n' \
+			"$PROG" "$n" "$cap" "$((KIB_MEM + KIB_BOCHS_MIB))" "$KIB_MEM" "$(_kib_mem_avail)" >&2
+		n=$cap
+	fi
+	(($# < n)) && n=$#
+	if ((n <= 1)); then
+		(
+			set +e
+			_kib_job "$@"
+		) &
+		JOB_PIDS+=($!)
+		return 0
+	fi
+	local -a share
+	for ((s = 1; s <= n; s++)); do
+		read -r -a share <<<"$(_kib_share "$s" "$n" "$@")"
+		((${#share[@]})) || continue
+		(
+			set +e
+			_kib_instance "$s" "${share[@]}"
+		) &
+		JOB_PIDS+=($!)
+	done
+}
+
+# _kib_instance S I...: the entries I... as instance S of -j N (its boots
+# are tagged <cpu>-i<S>-boot<n>).
+_kib_instance() {
+	KIB_INST=$1
+	shift
+	_kib_job "$@"
+}
+
+# _kib_mem_avail: the host's available memory in MiB.
+_kib_mem_avail() { awk '/^MemAvailable:/ { print int($2 / 1024) }' /proc/meminfo; }
+
+# _kib_mem_cap: how many L1s fit in the available memory (at least 1).
+_kib_mem_cap() {
+	local c
+	c=$(($(_kib_mem_avail) / (KIB_MEM + KIB_BOCHS_MIB)))
+	((c < 1)) && c=1
+	printf '%s\n' "$c"
+}
+
+# _kib_share S N I...: the entries (of I...) of instance S of N, by
+# runner-shard.sh's balancer; costs from NVMX_SHARD_TIMES, else the measured
+# kvm-in-bochs times in scripts/kvm-in-bochs/costs.
+_kib_share() {
+	# shard_select works on these: locals shadow the run's own (dynamic scope).
+	# shellcheck disable=SC2034 # SHARD_HEADER: set by shard_select, unused here
+	local SHARD_I=$1 SHARD_N=$2 SHARD_HEADER=""
+	shift 2
+	local -a SELECTED=("$@")
+	local NVMX_SHARD_TIMES=${NVMX_SHARD_TIMES:-$KIB_DIR/costs}
+	shard_select
+	printf '%s\n' "${SELECTED[*]}"
 }
 
 # _kib_job I...: the batch per Bochs CPU model, in cfg order of the models'
@@ -213,16 +279,37 @@ _kib_plan() {
 
 _kib_args() { printf '%s\n' "--tap --backend=$(kib_backend_name)${E_ARGS[$1]:+ ${E_ARGS[$1]}}"; }
 
-# _kib_boot CPU BOOT FROM I...: one L1 boot running entries FROM.. of I...
-# Sets KIB_NEXT (first entry not finished), KIB_STOP_WHY, KIB_NO_RETRY,
-# KIB_FAIL_TEXT.
+# _kib_boot CPU BOOT FROM I...: one L1 running entries FROM.. of I...: restored
+# from the snapshot when there is one (a snapshot that does not restore is
+# deleted and L1 boots cold), else booted cold (saving a snapshot at `ready`
+# when this run may). Sets KIB_NEXT (first entry not finished), KIB_STOP_WHY,
+# KIB_NO_RETRY, KIB_FAIL_TEXT.
 _kib_boot() {
 	local cpu=$1 boot=$2 from=$3
 	shift 3
+	local tag=${cpu}${KIB_INST:+-i$KIB_INST}-boot$boot
+	if ! kib_iso 2>>"$KIB_IMAGE_LOG"; then
+		KIB_NEXT=$from KIB_NO_RETRY=1 KIB_STOP_WHY="the L1 ISO could not be built (see $(display_path "$KIB_IMAGE_LOG"))"
+		return 0
+	fi
+	_kib_start "$cpu" "$tag" restore "$from" "$@"
+	((KIB_RESTORE_FAILED)) || return 0
+	kib_snap_drop "$KIB_SNAP_KEY" "$KIB_STOP_WHY"
+	printf '%s: kvm-in-bochs: the L1 snapshot did not restore (%s): deleted, booting cold\n' \
+		"$PROG" "$KIB_STOP_WHY" >&2
+	_kib_start "$cpu" "$tag-cold" cold "$from" "$@"
+}
+
+# _kib_start CPU TAG MODE FROM I...: starts one Bochs for entries FROM.. of
+# I... and follows it to its end. MODE restore: from the snapshot if one
+# exists (else as cold); cold: boot. Sets what _kib_boot sets, and
+# KIB_RESTORE_FAILED (a restore that never delivered the payload).
+_kib_start() {
+	local cpu=$1 tag=$2 mode=$3 from=$4
+	shift 4
 	local -a ents=("$@")
-	local dir tag console hb blog plan pid netns start rc
-	KIB_NO_RETRY=0 KIB_FAIL_TEXT="" KIB_STOP_WHY="L1 stopped"
-	tag=$cpu-boot$boot
+	local dir console hb blog plan pid netns start rc key save=0 fd=""
+	KIB_NO_RETRY=0 KIB_FAIL_TEXT="" KIB_STOP_WHY="L1 stopped" KIB_RESTORE_FAILED=0
 	dir=$RUNTMP/kib-$tag
 	mkdir -p "$dir"
 	console=$KIB_LOGDIR/$tag.console.log
@@ -233,20 +320,39 @@ _kib_boot() {
 	: >"$hb"
 	: >"$blog"
 	_kib_plan "$plan" "${ents[@]}"
-	KIB_FROM=$from
-	if ! kib_iso "$plan" "${KIB_KERNELS[@]}" 2>>"$KIB_IMAGE_LOG"; then
-		KIB_NEXT=$from KIB_NO_RETRY=1 KIB_STOP_WHY="the L1 ISO could not be built (see $(display_path "$KIB_IMAGE_LOG"))"
-		return 0
-	fi
 	cp "$plan" "$KIB_LOGDIR/$tag.plan"
-	ln -s "$(realpath "$KIB_ISO")" "$dir/boot.iso"
-	ln -s "$(realpath "$console")" "$dir/serial"
+	ln -sfn "$(realpath "$KIB_ISO")" "$dir/boot.iso"
+	ln -sfn "$(realpath "$console")" "$dir/serial"
 	# The facts of this Bochs binary (display library, debugger) for the rc.
 	if declare -F _bochs_probe >/dev/null; then _bochs_probe || true; fi
-	_bochs_write_rc "$dir" 1 "$KIB_MEM" "$cpu"
-	sed -i -E "/^cpu:/{s/, ips=[0-9]+//; s/ignore_bad_msrs=0/ignore_bad_msrs=1, ips=$KIB_IPS/}" "$dir/bochsrc"
-	printf 'com2: enabled=1, mode=file, dev=%s\n' "$hb" >>"$dir/bochsrc"
+	_kib_write_rc "$dir" "$cpu" "$hb"
+	key=$(kib_snap_key "$dir" "$cpu")
+	KIB_SNAP_KEY=$key
+	if [[ $mode == restore ]]; then
+		mode=cold
+		if kib_snap_usable && kib_snap_exists "$key"; then
+			if kib_snap_instance "$key" "$dir"; then
+				mode=restore
+			else
+				kib_snap_drop "$key" "incomplete (a file a restore needs is missing)"
+			fi
+		fi
+	fi
+	# The run flags (/run/flags in L1, shell assignments): the first entry
+	# to run, and step 6 of docs/kvm-in-bochs-interface.md (L1 sends KVM's
+	# gcov counters after the entries).
+	KIB_FLAGS="kib_from=$from"
+	[[ ${KIB_COVERAGE:-0} == 1 ]] && KIB_FLAGS+=$'\nkib_coverage=1'
+	if [[ $mode == cold ]] && kib_snap_usable && kib_snap_claim "$key"; then
+		save=1
+		kib_payload "$dir/payload" "" "" || return 1
+	elif ! kib_payload "$dir/payload" "$KIB_FLAGS" "$plan" "${KIB_KERNELS[@]}" 2>>"$KIB_IMAGE_LOG"; then
+		KIB_NEXT=$from KIB_NO_RETRY=1 KIB_STOP_WHY="the payload could not be built (see $(display_path "$KIB_IMAGE_LOG"))"
+		return 0
+	fi
 	local -a wrap=() rcargs=()
+	local note=""
+	((save)) && note=", saving a snapshot at ready"
 	if grep -q '^display_library: rfb' "$dir/bochsrc"; then
 		netns=$(_bochs_netns) || {
 			KIB_NEXT=$from KIB_NO_RETRY=1 KIB_STOP_WHY="no network namespace for Bochs' VNC port"
@@ -255,27 +361,104 @@ _kib_boot() {
 		wrap=(unshare "$netns")
 	fi
 	[[ -e $dir/cmds ]] && rcargs=(-rc cmds)
-	printf '%s: kvm-in-bochs: booting L1 (Linux %s, Bochs cpu=%s, boot %s, %s entries); Linux + kvm_intel take 2-12 min\n' \
-		"$PROG" "$KIB_LINUX_VER" "$cpu" "$boot" "$((${#ents[@]} - from))" >&2
-	{
-		printf '%s %s: Bochs %s started (cpu=%s ips=%s memory=%s MiB, entries %s..%s, ISO %s)\n' \
-			"$(date -u +%H:%M:%S)" "$tag" "$BOCHS_BIN" "$cpu" "$KIB_IPS" "$KIB_MEM" "$from" \
-			"$((${#ents[@]} - 1))" "$(display_path "$KIB_ISO")"
-	} >>"$KIB_LOGDIR/run.log"
+	if [[ $mode == restore ]]; then
+		rcargs+=(-r snap)
+		printf '%s: kvm-in-bochs: restoring L1 (Linux %s, Bochs cpu=%s, snapshot %s, %s entries)\n' \
+			"$PROG" "$KIB_LINUX_VER" "$cpu" "$key" "$((${#ents[@]} - from))" >&2
+	else
+		rcargs+=(-f bochsrc)
+		printf '%s: kvm-in-bochs: booting L1 (Linux %s, Bochs cpu=%s, %s entries%s); Linux + kvm_intel take 2-12 min\n' \
+			"$PROG" "$KIB_LINUX_VER" "$cpu" "$((${#ents[@]} - from))" "$note" >&2
+	fi
+	printf '%s %s: Bochs %s %s (cpu=%s ips=%s memory=%s MiB, entries %s..%s, ISO %s, snapshot key %s)\n' \
+		"$(date -u +%H:%M:%S)" "$tag" "$BOCHS_BIN" "$([[ $mode == restore ]] && echo restoring || echo booting)" \
+		"$cpu" "$KIB_IPS" "$KIB_MEM" "$from" "$((${#ents[@]} - 1))" "$(display_path "$KIB_ISO")" "$key" \
+		>>"$KIB_LOGDIR/run.log"
+	# Bochs asks its save questions on stdin: a fifo this shell holds open.
+	rm -f "$dir/stdin"
+	mkfifo "$dir/stdin"
+	exec {fd}<>"$dir/stdin"
 	start=$EPOCHREALTIME
 	# Linux reads APERF/MPERF (0xe7/0xe8, absent in Bochs) all the time: those
 	# "Unknown register" lines are dropped from the Bochs log.
-	(cd "$dir" && exec "${wrap[@]}" "$BOCHS_BIN" -q -f bochsrc "${rcargs[@]}") \
-		</dev/null > >(grep -av --line-buffered 'RDMSR: Unknown register 0xe[78]$' >>"$blog") 2>&1 &
+	(cd "$dir" && exec "${wrap[@]}" "$BOCHS_BIN" -q "${rcargs[@]}") \
+		<"$dir/stdin" > >(grep -av --line-buffered 'RDMSR: Unknown register 0xe[78]$' >>"$blog") 2>&1 &
 	pid=$!
 	# shellcheck disable=SC2064 # expand $pid now
 	trap "kill $pid 2>/dev/null; exit 143" TERM
-	_kib_watch "$pid" "$console" "$hb" "$blog" "$start" "$cpu" "$tag" "$from" "${ents[@]}"
+	KIB_SAVE=$save KIB_FD=$fd KIB_DIR_NOW=$dir
+	_kib_watch "$pid" "$console" "$hb" "$blog" "$start" "$cpu" "$tag" "$from" "$mode" "${ents[@]}"
 	rc=0
 	wait "$pid" 2>/dev/null || rc=$?
 	trap - TERM
+	exec {fd}>&-
+	((save)) && rm -rf "$(kib_snap_root)/$key.tmp"
+	# Step 6: each L1 (instance, boot) sends its own .gcda archive.
+	[[ ${KIB_COVERAGE:-0} == 1 ]] && _kib_coverage_save "$console" "$tag"
 	printf '%s %s: Bochs ended (status %s) after %s s: %s\n' "$(date -u +%H:%M:%S)" "$tag" "$rc" \
 		"$(elapsed_s "$start" "$EPOCHREALTIME")" "$KIB_STOP_WHY" >>"$KIB_LOGDIR/run.log"
+}
+
+# _kib_write_rc DIR CPU HB: DIR/bochsrc of an L1: the Bochs backend's rc with
+# L1's memory and ips, COM2 to the heartbeat file HB, the payload CD-ROM as
+# ata0-slave, and the save questions on stdin (textconfig, no GUI console).
+_kib_write_rc() {
+	local dir=$1 cpu=$2 hb=$3
+	_bochs_write_rc "$dir" 1 "$KIB_MEM" "$cpu"
+	sed -i -E "/^cpu:/{s/, ips=[0-9]+//; s/ignore_bad_msrs=0/ignore_bad_msrs=1, ips=$KIB_IPS/}" "$dir/bochsrc"
+	sed -i 's/^display_library: rfb, options="timeout=0"$/display_library: rfb, options="timeout=0, no_gui_console"/' "$dir/bochsrc"
+	{
+		printf 'com2: enabled=1, mode=file, dev=%s\n' "$hb"
+		printf 'ata0-slave: type=cdrom, path=%s, status=inserted\n' "$dir/payload"
+		printf 'config_interface: textconfig\n'
+	} >>"$dir/bochsrc"
+}
+
+# _kib_coverage_save CONSOLE TAG: the .gcda archive L1 sent (init.sh
+# coverage_send) as $KIB_LOGDIR/TAG.kvm-gcov.tgz; run.log says what came.
+# A stream cut short (L1 stopped while sending) keeps its complete files.
+_kib_coverage_save() {
+	local console=$1 tag=$2 out=$KIB_LOGDIR/$2.kvm-gcov.tgz b e note=""
+	b=$(_kib_markers "$console" | grep -m1 '^coverage-begin ' || true)
+	e=$(_kib_markers "$console" | grep -m1 '^coverage-end ' || true)
+	if [[ -z $b ]]; then
+		printf '%s %s: no KVM coverage from L1 (%s)\n' "$(date -u +%H:%M:%S)" "$tag" \
+			"$(_kib_markers "$console" | grep -m1 '^coverage-none ' || echo 'L1 stopped before sending it')" \
+			>>"$KIB_LOGDIR/run.log"
+		return 0
+	fi
+	_kib_section "$console" coverage "" | tr -d '\r' | grep -v "^$KIB_MARK" | base64 -di >"$out.part" 2>/dev/null
+	if [[ -n $e ]] && gzip -t "$out.part" 2>/dev/null; then
+		mv -f "$out.part" "$out"
+	elif _kib_coverage_salvage "$out.part" "$out"; then
+		note="; cut short, kept the $(tar -tzf "$out" | grep -c '\.gcda$') complete files"
+	else
+		rm -f "$out.part"
+		printf '%s %s: KVM coverage from L1 did not decode (%s)\n' "$(date -u +%H:%M:%S)" "$tag" "$b" >>"$KIB_LOGDIR/run.log"
+		return 0
+	fi
+	rm -f "$out.part"
+	printf '%s %s: KVM coverage %s (%s%s), sent in %s s of L1 time\n' "$(date -u +%H:%M:%S)" "$tag" \
+		"$(display_path "$out")" "$b" "$note" \
+		"$(awk -v b="${b##*uptime=}" -v e="${e##*uptime=}" 'BEGIN { if (e == "") print "?"; else printf "%.1f", e - b }')" \
+		>>"$KIB_LOGDIR/run.log"
+}
+
+# _kib_coverage_salvage PART OUT: OUT from the complete .gcda files of a cut
+# gzip'ed tar PART (a member shorter than its tar header says is dropped).
+_kib_coverage_salvage() {
+	local part=$1 out=$2 dir size name
+	dir=$(mktemp -d "$RUNTMP/kibcov.XXXXXX") || return 1
+	gzip -dc <"$part" 2>/dev/null | tar -x -C "$dir" 2>/dev/null
+	while read -r _ _ size _ _ name; do
+		[[ $name == *.gcda && -f $dir/$name ]] || continue
+		[[ $(stat -c %s "$dir/$name") == "$size" ]] || rm -f "$dir/$name"
+	done < <(gzip -dc <"$part" 2>/dev/null | tar -tv 2>/dev/null)
+	if [[ -z $(find "$dir" -name '*.gcda' -print -quit) ]]; then
+		rm -rf "$dir"
+		return 1
+	fi
+	tar -C "$dir" -czf "$out" . && rm -rf "$dir"
 }
 
 # _kib_markers FILE: the marker lines of the console, text from the marker on;
@@ -286,19 +469,27 @@ _kib_markers() {
 		grep -a "$KIB_MARK " | tr -d '\r' | sed "s/^.*$KIB_MARK //"
 }
 
-# _kib_watch PID CONSOLE HB BOCHSLOG START CPU TAG FROM I...: follows the
-# console, finishes entries as their end markers arrive, stops Bochs when L1
-# hangs (the watchdog). Sets KIB_NEXT, KIB_STOP_WHY, KIB_NO_RETRY.
+# _kib_watch PID CONSOLE HB BOCHSLOG START CPU TAG FROM MODE I...: follows the
+# console, saves the snapshot at `ready` ($KIB_SAVE) and then hands L1 the
+# payload, finishes entries as their end markers arrive, stops Bochs when L1
+# hangs (the watchdog). MODE restore: L1 must take the payload within
+# KIB_RESTORE_S, else KIB_RESTORE_FAILED=1. Sets KIB_NEXT, KIB_STOP_WHY,
+# KIB_NO_RETRY.
 _kib_watch() {
-	local pid=$1 console=$2 hb=$3 blog=$4 start=$5 cpu=$6 tag=$7 from=$8
-	shift 8
+	local pid=$1 console=$2 hb=$3 blog=$4 start=$5 cpu=$6 tag=$7 from=$8 mode=$9
+	shift 9
 	local -a ents=("$@")
 	local nseen=0 size hsize last_size=-1 last_h=-1 t_con=$SECONDS t_any=$SECONDS
-	local phase=boot cur=-1 cur_t0=0 cur_s=0 cur_b0=0 line word now stop="" n m eidx t_start=$SECONDS
-	local boot_s="" kvm_s=""
+	local phase=boot cur=-1 cur_t0=0 cur_s=0 cur_b0=0 line word now stop="" n m eidx t_start=$SECONDS done_s=-1
+	local boot_s="" kvm_s="" said first_begin=1
 	local -a markers
 	KIB_NEXT=$from
 	KIB_PARAMS=""
+	if [[ $mode == restore ]]; then
+		phase=restore
+		KIB_PARAMS=$(cat "$(kib_snap_root)/$KIB_SNAP_KEY/.nvmx-params" 2>/dev/null)
+		boot_s="restored" kvm_s="restored"
+	fi
 	local alive=1
 	while :; do
 		# Once Bochs has ended, one more pass reads the last markers.
@@ -328,10 +519,40 @@ _kib_watch() {
 							>>"$KIB_LOGDIR/run.log"
 						;;
 					ready)
+						# A restored L1 has printed its `ready` before the save.
+						[[ $phase == restore ]] && continue
 						kvm_s=$(elapsed_s "$start" "$EPOCHREALTIME")
 						KIB_PARAMS=$(_kib_section "$console" kvm-params "" | tr '\n' ' ')
-						printf '%s %s: kvm_intel loaded after %s s: %s\n' "$(date -u +%H:%M:%S)" "$tag" "$kvm_s" \
-							"$KIB_PARAMS" >>"$KIB_LOGDIR/run.log"
+						printf '%s %s: kvm_intel loaded, L1 ready after %s s (%s): %s\n' "$(date -u +%H:%M:%S)" \
+							"$tag" "$kvm_s" "$line" "$KIB_PARAMS" >>"$KIB_LOGDIR/run.log"
+						if ((KIB_SAVE)); then
+							printf 'cold boot: init after %s s, ready after %s s (%s)\n' "$boot_s" "$kvm_s" "$line" \
+								>"$KIB_DIR_NOW/ready"
+							said=$(kib_snap_save "$pid" "$KIB_FD" "$KIB_DIR_NOW" "$KIB_SNAP_KEY" "$hb") ||
+								printf '%s: kvm-in-bochs: no L1 snapshot: %s\n' "$PROG" "$said" >&2
+							printf '%s %s: snapshot %s: %s\n' "$(date -u +%H:%M:%S)" "$tag" "$KIB_SNAP_KEY" "$said" \
+								>>"$KIB_LOGDIR/run.log"
+							t_any=$SECONDS t_con=$SECONDS
+							if ! kib_payload "$KIB_DIR_NOW/payload" "$KIB_FLAGS" "$KIB_DIR_NOW/plan" "${KIB_KERNELS[@]}" \
+								2>>"$KIB_IMAGE_LOG"; then
+								stop="payload"
+								KIB_NO_RETRY=1
+								KIB_STOP_WHY="the payload could not be built (see $(display_path "$KIB_IMAGE_LOG"))"
+							fi
+						fi
+						;;
+					payload-begin)
+						if [[ $phase == restore ]]; then
+							phase=init
+							kvm_s="restored in $(elapsed_s "$start" "$EPOCHREALTIME")"
+							printf '%s %s: L1 restored, payload taken after %s s (%s)\n' "$(date -u +%H:%M:%S)" "$tag" \
+								"$(elapsed_s "$start" "$EPOCHREALTIME")" "$line" >>"$KIB_LOGDIR/run.log"
+						fi
+						;;
+					done)
+						done_s=$SECONDS
+						printf '%s %s: L1 done after %s s (%s)\n' "$(date -u +%H:%M:%S)" "$tag" \
+							"$(elapsed_s "$start" "$EPOCHREALTIME")" "$line" >>"$KIB_LOGDIR/run.log"
 						;;
 					fail)
 						stop="fail"
@@ -340,6 +561,11 @@ _kib_watch() {
 						KIB_FAIL_TEXT=$(printf 'L1 kernel messages (dmesg):\n'; _kib_section "$console" dmesg boot)
 						;;
 					begin)
+						if ((first_begin)); then
+							first_begin=0
+							printf '%s %s: first entry began after %s s (%s) epoch=%s\n' "$(date -u +%H:%M:%S)" "$tag" \
+								"$(elapsed_s "$start" "$EPOCHREALTIME")" "$line" "$EPOCHREALTIME" >>"$KIB_LOGDIR/run.log"
+						fi
 						read -r _ cur _ <<<"$line"
 						# Entries before FROM ran in an earlier boot.
 						((cur < from)) && cur=-1
@@ -365,7 +591,17 @@ _kib_watch() {
 		fi
 		[[ -n $stop ]] && break
 		((alive)) || break
-		if [[ $phase == boot ]]; then
+		if ((done_s >= 0)); then
+			# Every entry has ended; only the power-off is missing (the
+			# heartbeat keeps the hang watchdog quiet).
+			((now - done_s >= KIB_POWEROFF_S)) &&
+				stop="L1 did not power off within $KIB_POWEROFF_S s after its last entry"
+		elif [[ $phase == restore ]]; then
+			if ((now - t_start >= KIB_RESTORE_S)); then
+				stop="L1 did not take the payload within $KIB_RESTORE_S s of the restore"
+				KIB_RESTORE_FAILED=1
+			fi
+		elif [[ $phase == boot ]]; then
 			if ((now - t_con >= KIB_BOOT_QUIET_S)); then
 				stop="watchdog: L1 printed nothing for $KIB_BOOT_QUIET_S s while booting"
 			elif ((now - t_start >= KIB_BOOT_MAX_S)); then
@@ -395,6 +631,9 @@ _kib_watch() {
 		kill -KILL "$pid" 2>/dev/null
 		printf '%s %s: Bochs stopped: %s\n' "$(date -u +%H:%M:%S)" "$tag" "$KIB_STOP_WHY" \
 			>>"$KIB_LOGDIR/run.log"
+	elif [[ -z $stop && $phase == restore ]]; then
+		KIB_STOP_WHY="Bochs ended before the restored L1 took the payload (see $(display_path "$blog"))"
+		KIB_RESTORE_FAILED=1
 	elif [[ -z $stop && $phase != boot ]]; then
 		KIB_STOP_WHY="L1 powered off"
 	elif [[ -z $stop ]]; then
@@ -405,7 +644,7 @@ _kib_watch() {
 		_kib_finish "${ents[cur]}" "$cpu" "$tag" "$console" "$blog" "$cur" "$cur_t0" "$cur_b0" "" \
 			"$KIB_STOP_WHY" "$boot_s" "$kvm_s"
 		KIB_NEXT=$((cur + 1))
-	elif [[ -z $stop && $KIB_NEXT -lt ${#ents[@]} && $phase != boot ]]; then
+	elif [[ -z $stop && $KIB_NEXT -lt ${#ents[@]} && $phase != boot && $phase != restore ]]; then
 		# L1 powered off without running them (a bug in the plan or init).
 		KIB_NO_RETRY=1
 		KIB_STOP_WHY="L1 powered off before running them"

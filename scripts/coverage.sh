@@ -142,7 +142,8 @@ merge_into() {
 # install_gcda ACC: replaces every .gcda under ROOT/build by those of ACC.
 install_gcda() {
     local acc=$1 rel
-    find "$ROOT/build" -name '*.gcda' -delete
+    # build/kvm-kernel (make kvm-kernel's Linux builds) is not the kernels'.
+    find "$ROOT/build" -path "$ROOT/build/kvm-kernel" -prune -o -name '*.gcda' -type f -print0 | xargs -0 -r rm -f
     while IFS= read -r -d '' rel; do
         rel=${rel#"$acc"/}
         cp "$acc/$rel" "$ROOT/$rel"
@@ -152,7 +153,9 @@ install_gcda() {
 run_lcov() {
     local gcov info=$OUT/coverage.info log=$WORK/lcov.log
     gcov=$(gcov_tool_for gcov)
-    local -a common=(--gcov-tool "$gcov" "${LCOV_RC[@]}" --base-directory "$ROOT" --directory "$ROOT/build")
+    # The kernels' objects only (not build/kvm-kernel's Linux .gcno files).
+    local -a common=(--gcov-tool "$gcov" "${LCOV_RC[@]}" --base-directory "$ROOT" --directory "$ROOT/build/lib"
+        --directory "$ROOT/build/x86")
     local -a add=(-a "$WORK/base.info" -a "$WORK/run.info")
     local t
     for t in "${ADD[@]}"; do add+=(-a "$t"); done

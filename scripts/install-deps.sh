@@ -6,10 +6,24 @@
 # fetches (never installs) the Debian kernel and busybox-static of the
 # kvm-in-bochs backend into build/kvm-in-bochs (scripts/kvm-in-bochs/fetch.sh);
 # a failed fetch (offline) is only a warning.
+#   --kvm-kernel  also what `make kvm-kernel` needs to build a Linux kernel
+#                 (bc bison flex libelf-dev libssl-dev); with SOURCE (6.1 or
+#                 6.12), Debian's linux-source-SOURCE too (/usr/src tarball).
 set -euo pipefail
 
 PACKAGES=(g++ make binutils perl qemu-system-x86 bochs bochsbios vgabios grub-pc-bin
     grub-common xorriso mtools libgtest-dev libxml2-utils lcov shellcheck util-linux)
+
+KVM_KERNEL_PACKAGES=(bc bison flex libelf-dev libssl-dev)
+case ${1:-} in
+    "") ;;
+    --kvm-kernel) PACKAGES+=("${KVM_KERNEL_PACKAGES[@]}") ;;
+    --kvm-kernel=6.1 | --kvm-kernel=6.12) PACKAGES+=("${KVM_KERNEL_PACKAGES[@]}" "linux-source-${1#--kvm-kernel=}") ;;
+    *)
+        echo "install-deps: unknown option '$1' (--kvm-kernel[=6.1|6.12])" >&2
+        exit 2
+        ;;
+esac
 
 missing=()
 for p in "${PACKAGES[@]}"; do

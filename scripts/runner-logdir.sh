@@ -96,6 +96,25 @@ logdir_check_junit() {
     fi
 }
 
+# logdir_check_report_dir OPTION DIR: the report directory DIR of OPTION
+# (--coverage, --kvm-coverage) is a writable directory, or can be created
+# (its nearest existing ancestor is a writable directory); dies otherwise.
+logdir_check_report_dir() {
+    local opt=$1 dir=$2 up
+    if [[ -L $dir && ! -e $dir ]]; then
+        nvmx_die "$opt $dir: is a symlink to nothing"
+    fi
+    if [[ -e $dir ]]; then
+        [[ -d $dir ]] || nvmx_die "$opt $dir: exists and is not a directory"
+        _probe_writable "$dir" "$opt directory"
+        return 0
+    fi
+    _dirname "$dir" up
+    while [[ ! -e $up && ! -L $up ]]; do _dirname "$up" up; done
+    [[ -d $up ]] || nvmx_die "$opt $dir: cannot be created ($up is not a directory)"
+    _probe_writable "$up" "$opt $dir: directory"
+}
+
 # _logdir_check_dir DIR WHAT: DIR (when it exists) is a runner-made,
 # writable directory; a symlink must lead to one.
 _logdir_check_dir() {

@@ -25,6 +25,10 @@ $(HOST_B)/nvmx-cfg: $(call host_obj,tools/cfg/main.cc $(NVMX_CFG_LIB_SRCS))
 $(HOST_B)/nvmx-tap: $(call host_obj,tools/tap/main.cc $(NVMX_TAP_LIB_SRCS))
 	$(HOST_CXX) -o $@ $^
 
+# Clicks Bochs' save-state button over VNC (kvm-in-bochs snapshots).
+$(HOST_B)/nvmx-vncclick: $(call host_obj,tools/vncclick/main.cc)
+	$(HOST_CXX) -o $@ $^
+
 # 32-bit multiboot kernels in plain assembly (probe + runner test fixtures).
 MINI_AS := $(CROSS_PREFIX)as --32 -I tools/probe
 MINI_LDFLAGS := -m elf_i386 -nostdlib -static -N -Ttext=0x100000 -e _start --build-id=none \
@@ -37,6 +41,6 @@ $(HOST_B)/probe.o: tools/probe/probe.S tools/probe/mini.inc
 $(HOST_B)/probe.flat: $(HOST_B)/probe.o
 	$(LD) $(MINI_LDFLAGS) -o $@ $<
 
-host-tools:: $(HOST_B)/nvmx-cfg $(HOST_B)/nvmx-tap $(HOST_B)/probe.flat
+host-tools:: $(HOST_B)/nvmx-cfg $(HOST_B)/nvmx-tap $(HOST_B)/nvmx-vncclick $(HOST_B)/probe.flat
 
 .PHONY: host-tools

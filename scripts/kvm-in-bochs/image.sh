@@ -10,12 +10,17 @@
 #                    the version read from the bzImage. Packages: apt-get
 #                    download + dpkg-deb -x of the few files needed, never
 #                    installed on the host.
-#   kib_base         base/<key>.cpio.gz: /init, busybox, kvm modules, the
-#                    host's QEMU with the libraries ldd names and 4 firmware
-#                    files; key over their contents and these scripts.
-#   kib_iso PLAN KERNEL...
-#                    a GRUB rescue ISO: Linux + base.cpio.gz + a small cpio with
-#                    the plan and the kernels (/run/k/<n>/<file>); cached by key.
+#   kib_base         base/<key>.cpio.gz: /init, busybox, kvm modules, the ATA
+#                    CD-ROM modules (the payload channel), the host's QEMU with
+#                    the libraries ldd names and 4 firmware files; key over
+#                    their contents and these scripts.
+#   kib_iso          a GRUB rescue ISO: Linux + base.cpio.gz, one per image
+#                    (no plan, no kernels: those come as the payload).
+#   kib_payload OUT FLAGS PLAN KERNEL...
+#                    the run's payload: a fixed-size raw "CD" with a header
+#                    sector and a gzip'ed cpio of /run/plan, /run/flags and
+#                    the kernels (/run/k/<n>/<file>); L1 reads it after
+#                    `ready` (docs/kvm-in-bochs-interface.md, step 4).
 # Every step appends to $KIB_IMAGE_LOG and says "built" or "reused" there.
 
 KIB_DIR=$NVMX_ROOT/scripts/kvm-in-bochs
@@ -25,6 +30,13 @@ KIB_QEMU_FIRMWARE=(bios-256k.bin multiboot_dma.bin linuxboot_dma.bin kvmvapic.bi
 # Where Debian's QEMU looks for firmware (its --firmwarepath).
 KIB_FIRMWARE_PATH=(/usr/share/qemu /usr/share/seabios /usr/lib/ipxe/qemu)
 KIB_ISOS_KEPT=6
+# The payload CD's size, fixed: L1's sr driver reads the capacity once (at
+# module load, before a snapshot), so every run's payload has the same size.
+KIB_PAYLOAD_MIB=64
+KIB_PAYLOAD_MAGIC=NVMXKIB-PAYLOAD-1
+# Modules of the payload channel (ATA CD-ROM), in load order; a kernel that
+# has them built in needs none (init.sh loads what is there).
+KIB_ATA_MODULES=(scsi_common scsi_mod libata ata_piix cdrom sr_mod)
 
 kib_log() { printf '%s\n' "$*" >>"$KIB_IMAGE_LOG"; }
 
@@ -125,11 +137,12 @@ _kib_download() {
 	printf '%s\n' "$deb"
 }
 
-# _kib_unpack DEB DIR MEMBER...: the named members of DEB into DIR (once).
+# _kib_unpack DEB DIR MEMBER...: the named members of DEB into DIR (once per
+# member list).
 _kib_unpack() {
 	local deb=$1 dir=$2
 	shift 2
-	[[ -e $dir/.complete ]] && return 0
+	[[ -e $dir/.complete && $(cat "$dir/.complete") == "$*" ]] && return 0
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	if ! dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$dir" --wildcards "$@"; then
@@ -137,7 +150,7 @@ _kib_unpack() {
 		return 1
 	fi
 	kib_log "fetch: unpacked $(basename "$deb") into $(display_path "$dir")"
-	: >"$dir/.complete"
+	printf '%s\n' "$*" >"$dir/.complete"
 }
 
 # kib_fetch: the image's Debian parts: busybox-static, and unless KIB_KERNEL
@@ -164,8 +177,12 @@ _kib_fetch_linux() {
 	}
 	deb=$(_kib_download "$pkg") || return 1
 	dir=$KIB_CACHE/unpacked/$(basename "$deb" .deb)
+	local -a ata=()
+	local m
+	for m in "${KIB_ATA_MODULES[@]}"; do ata+=("*/$m.ko*"); done
 	_kib_unpack "$deb" "$dir" './boot/vmlinuz-*' '*/kvm/kvm.ko*' '*/kvm/kvm-intel.ko*' \
-		'*/virt/lib/irqbypass.ko*' || return 1
+		'*/virt/lib/irqbypass.ko*' "${ata[@]}" || return 1
+	KIB_ATA_DIR=$dir/lib/modules
 	KIB_VMLINUZ=$(find "$dir/boot" -name 'vmlinuz-*' | head -n1)
 	[[ -r $KIB_VMLINUZ ]] || {
 		echo "no boot/vmlinuz-* in $deb" >&2
@@ -195,6 +212,19 @@ _kib_module_files() {
 			return 1
 		fi
 		KIB_MODULE_FILES+=("$f")
+	done
+}
+
+# _kib_ata_files: the payload channel's modules of the kernel package
+# (KIB_ATA_MODULES, in load order, each NAME.ko or NAME.ko.xz/.zst/.gz), one
+# path a line; none for KIB_KERNEL (its CD-ROM drivers must be built in:
+# ATA_PIIX, BLK_DEV_SR).
+_kib_ata_files() {
+	local m
+	[[ -z ${KIB_KERNEL:-} && -n ${KIB_ATA_DIR:-} ]] || return 0
+	for m in "${KIB_ATA_MODULES[@]}"; do
+		find "$KIB_ATA_DIR" \( -name "$m.ko" -o -name "$m.ko.xz" -o -name "$m.ko.zst" -o -name "$m.ko.gz" \) \
+			-print 2>/dev/null | sort | head -n1
 	done
 }
 
@@ -318,7 +348,7 @@ _kib_base_key() {
 	local f
 	{
 		printf 'base-v2\n'
-		for f in "${KIB_MODULE_FILES[@]}" "$KIB_BUSYBOX"; do
+		for f in "${KIB_MODULE_FILES[@]}" "$KIB_BUSYBOX" $(_kib_ata_files); do
 			printf '%s %s\n' "$(basename "$f")" "$(sha256sum <"$f" | cut -c1-64)"
 		done
 		while read -r f; do
@@ -371,7 +401,7 @@ kib_base() {
 	kib_log "image: building base initramfs (key $key)"
 	mkdir -p "$KIB_CACHE/base"
 	root=$(mktemp -d "${TMPDIR:-/tmp}/nvmx-kib-root.XXXXXX") || return 1
-	mkdir -p "$root"/{bin,dev,proc,sys,tmp,run,lib/kvm,qemu/fw}
+	mkdir -p "$root"/{bin,dev,proc,sys,tmp,run,lib/kvm,lib/ata,qemu/fw}
 	cp "$KIB_BUSYBOX" "$root/bin/busybox"
 	cp "$KIB_DIR/init.sh" "$root/init"
 	chmod 755 "$root/init"
@@ -380,6 +410,14 @@ kib_base() {
 			rm -rf "$root"
 			return 1
 		}
+	done
+	# The payload channel's modules, in load order (none: built in).
+	for f in $(_kib_ata_files); do
+		_kib_module_copy "$f" "$root/lib/ata/$(basename "${f%.ko*}").ko" || {
+			rm -rf "$root"
+			return 1
+		}
+		basename "${f%.ko*}" >>"$root/lib/ata/order"
 	done
 	while read -r f; do
 		if [[ $f == "$(command -v "$(qemu_binary)")" ]]; then
@@ -409,18 +447,12 @@ kib_base() {
 	kib_log "image: base initramfs built in $((SECONDS - start)) s ($(du -h "$KIB_BASE" | cut -f1))"
 }
 
-# kib_iso PLAN_FILE KERNEL...: sets KIB_ISO to a cached GRUB rescue ISO with
-# Linux, base.cpio.gz and a cpio of /run/plan + /run/k/<n>/<file> (KERNEL n).
-# The kernel command line takes "kib_from=N" from $KIB_FROM (default 0).
+# kib_iso: sets KIB_ISO to the cached GRUB rescue ISO of this image (Linux,
+# base.cpio.gz, the command line); no plan and no kernels.
 kib_iso() {
-	local plan=$1
-	shift
-	local key dir k n=0 start=$SECONDS cmdline
-	cmdline="$KIB_CMDLINE kib_from=${KIB_FROM:-0}"
+	local key dir start=$SECONDS
 	key=$({
-		printf '%s\n%s\n' "$KIB_IMAGE_KEY" "$cmdline"
-		cat "$plan"
-		for k in "$@"; do sha256sum <"$k"; done
+		printf 'iso-v2\n%s\n' "$KIB_IMAGE_KEY"
 	} | sha256sum | cut -c1-16)
 	mkdir -p "$KIB_CACHE/iso"
 	KIB_ISO=$KIB_CACHE/iso/$key.iso
@@ -430,33 +462,65 @@ kib_iso() {
 		return 0
 	fi
 	dir=$(mktemp -d "${TMPDIR:-/tmp}/nvmx-kib-iso.XXXXXX") || return 1
-	mkdir -p "$dir/run/run/k" "$dir/iso/boot/grub"
-	cp "$plan" "$dir/run/run/plan"
-	for k in "$@"; do
-		mkdir -p "$dir/run/run/k/$n"
-		cp "$k" "$dir/run/run/k/$n/"
-		n=$((n + 1))
-	done
-	_kib_cpio "$dir/run" "$dir/iso/boot/run.cpio.gz" || {
-		rm -rf "$dir"
-		return 1
-	}
+	mkdir -p "$dir/iso/boot/grub"
 	cp "$KIB_VMLINUZ" "$dir/iso/boot/vmlinuz"
 	cp "$KIB_BASE" "$dir/iso/boot/base.cpio.gz"
-	printf 'set timeout=0\nlinux /boot/vmlinuz %s\ninitrd /boot/base.cpio.gz /boot/run.cpio.gz\nboot\n' \
-		"$cmdline" >"$dir/iso/boot/grub/grub.cfg"
-	if ! grub-mkrescue -d "$BOCHS_GRUB_DIR" -o "$KIB_ISO.tmp" \
+	printf 'set timeout=0\nlinux /boot/vmlinuz %s\ninitrd /boot/base.cpio.gz\nboot\n' \
+		"$KIB_CMDLINE" >"$dir/iso/boot/grub/grub.cfg"
+	if ! grub-mkrescue -d "$BOCHS_GRUB_DIR" -o "$KIB_ISO.tmp.$$" \
 		--install-modules="linux normal configfile biosdisk iso9660" \
 		--fonts= --locales= --themes= "$dir/iso" >"$dir/mkrescue.log" 2>&1; then
 		kib_log "$(cat "$dir/mkrescue.log")"
-		rm -rf "$dir"
+		rm -rf "$dir" "$KIB_ISO.tmp.$$"
 		echo "grub-mkrescue failed (see $(display_path "$KIB_IMAGE_LOG"))" >&2
 		return 1
 	fi
-	mv -f "$KIB_ISO.tmp" "$KIB_ISO"
+	mv -f "$KIB_ISO.tmp.$$" "$KIB_ISO"
 	rm -rf "$dir"
-	# Keep the newest few ISOs (one per recent selection).
+	# Keep the newest few ISOs (one per recent image).
 	find "$KIB_CACHE/iso" -name '*.iso' -printf '%T@ %p\n' | sort -rn |
 		tail -n +$((KIB_ISOS_KEPT + 1)) | cut -d' ' -f2- | xargs -r rm -f
-	kib_log "image: ISO built in $((SECONDS - start)) s ($(display_path "$KIB_ISO"), $(du -h "$KIB_ISO" | cut -f1); cmdline: $cmdline)"
+	kib_log "image: ISO built in $((SECONDS - start)) s ($(display_path "$KIB_ISO"), $(du -h "$KIB_ISO" | cut -f1); cmdline: $KIB_CMDLINE)"
+}
+
+# kib_payload OUT FLAGS PLAN KERNEL...: writes the payload file OUT (created
+# or overwritten in place: a running Bochs may have it open). Sector 0 (2048
+# bytes): "<magic> size=<bytes>" (or "<magic> empty" with no PLAN); then the
+# gzip'ed newc cpio of /run/flags (FLAGS: shell assignments), /run/plan and
+# /run/k/<n>/<file> (KERNEL n). The body is written before the header, so
+# L1 never sees a header without its body.
+kib_payload() {
+	local out=$1 flags=$2 plan=${3:-}
+	shift 3
+	local dir k n=0 size max=$((KIB_PAYLOAD_MIB * 1024 * 1024))
+	if [[ -z $plan ]]; then
+		[[ -e $out ]] || truncate -s "$max" "$out" || return 1
+		printf '%s empty\n' "$KIB_PAYLOAD_MAGIC" | dd of="$out" bs=2048 conv=sync,notrunc status=none
+		return
+	fi
+	dir=$(mktemp -d "${TMPDIR:-/tmp}/nvmx-kib-payload.XXXXXX") || return 1
+	mkdir -p "$dir/root/run/k"
+	printf '%s\n' "$flags" >"$dir/root/run/flags"
+	cp "$plan" "$dir/root/run/plan"
+	for k in "$@"; do
+		mkdir -p "$dir/root/run/k/$n"
+		cp "$k" "$dir/root/run/k/$n/"
+		n=$((n + 1))
+	done
+	_kib_cpio "$dir/root" "$dir/body.cpio.gz" || {
+		rm -rf "$dir"
+		return 1
+	}
+	size=$(stat -c %s "$dir/body.cpio.gz")
+	if ((size + 2048 > max)); then
+		rm -rf "$dir"
+		echo "the payload (plan and kernels, $size bytes gzip'ed) exceeds the payload CD's $KIB_PAYLOAD_MIB MiB" >&2
+		return 1
+	fi
+	[[ -e $out ]] || truncate -s "$max" "$out" || return 1
+	dd if="$dir/body.cpio.gz" of="$out" bs=2048 seek=1 conv=notrunc status=none &&
+		printf '%s size=%s\n' "$KIB_PAYLOAD_MAGIC" "$size" | dd of="$out" bs=2048 conv=sync,notrunc status=none
+	local rc=$?
+	rm -rf "$dir"
+	return "$rc"
 }

@@ -51,6 +51,10 @@ mkdir -p "$SCRATCH/bench/x"
 printf '# timeout: 90s, smp: 1, memory: 128 MiB\n==== serial output (COM1) ====\nok 1 - a\n# vm-exits: 17\nEXIT: STATUS=0\n==== end of serial output ====\n# backend status: 0 (ran), 1.25 s\n' \
     >"$SCRATCH/x.log"
 fields=$(bash -c 'source <(sed -n "/^log_fields()/,/^}/p" "$1"); log_fields "$2"' _ "$ROOT/scripts/bench.sh" "$SCRATCH/x.log")
-expect_eq "$fields" "1.25 1 128 17" "log fields: seconds, cases, memory, VM exits"
+expect_eq "$fields" "1.25 1 128 17 -" "log fields: seconds, cases, memory, VM exits (no L1 time)"
+# kvm-in-bochs: the entry's L1 seconds from its backend status line.
+printf '# timeout: 90s, smp: 1, memory: 128 MiB\n# backend status: 0 (ran), 13.30 s (4.70 s in L1)\n' >"$SCRATCH/k.log"
+fields=$(bash -c 'source <(sed -n "/^log_fields()/,/^}/p" "$1"); log_fields "$2"' _ "$ROOT/scripts/bench.sh" "$SCRATCH/k.log")
+expect_eq "$fields" "13.30 0 128 - 4.70" "kvm-in-bochs log fields: wall and L1 seconds"
 
 done_testing

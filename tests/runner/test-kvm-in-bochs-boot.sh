@@ -2,8 +2,10 @@
 # kvm-in-bochs backend, real boot (minutes; run by `make check-kvm`, not by
 # `make check`): Linux in Bochs runs fixture kernels under QEMU/KVM; a kernel
 # that hangs in L1 becomes a timeout and the rest still runs; a missing
-# kernel file is an error of that entry; a second run reuses the image
-# (stopped at once by the boot watchdog: its entries are "not reached").
+# kernel file is an error of that entry; the L1 is restored from the
+# snapshot when one is cached (else booted cold and saved); a second run
+# reuses the image (booted cold, stopped at once by the boot watchdog: its
+# entries are "not reached").
 # shellcheck source=tests/runner/lib.sh
 source "$(dirname "$0")/lib.sh"
 
@@ -38,10 +40,15 @@ expect_file_has "$SCRATCH/logs/pass.log" "nested=Y" "log shows kvm_intel nested=
 expect_file_has "$SCRATCH/logs/vmx_after.log" "# kernel args: --tap --backend=kvm-6." "kernel gets --backend=kvm-<version>@bochs-<version>"
 expect_file_has "$SCRATCH/logs/pass.log" "(Debian linux-image-" "the entry log names L1's kernel package"
 expect_file_has "$SCRATCH/logs/hang.log" "status=137" "the in-L1 timeout killed QEMU"
-expect_file_has "$SCRATCH/logs/kvm-in-bochs/run.log" "kvm_intel loaded after" "boot times logged"
+expect_file_has "$SCRATCH/logs/kvm-in-bochs/run.log" "first entry began after" "boot or restore times logged"
+if grep -qE 'snapshot [0-9a-f]+: saved|L1 restored, payload taken' "$SCRATCH/logs/kvm-in-bochs/run.log"; then
+    ok "L1 was saved at ready or restored from the snapshot"
+else
+    not_ok "L1 was saved at ready or restored from the snapshot" "$(cat "$SCRATCH/logs/kvm-in-bochs/run.log")"
+fi
 expect_file_has "$SCRATCH/logs/kvm-in-bochs/image.log" "image: ISO" "image build logged"
 
-rt ACCEL=kvm-in-bochs KIB_BOOT_MAX_S=1 -- pass vmx_after
+rt ACCEL=kvm-in-bochs KIB_SNAPSHOT=0 KIB_BOOT_MAX_S=1 -- pass vmx_after
 expect_rc 1 "boot watchdog: entries fail"
 expect_out "FAIL pass (not reached: watchdog: L1 init not reached after 1 s" "entries that never ran: not reached"
 expect_file_has "$SCRATCH/logs/kvm-in-bochs/image.log" "image: base initramfs reused" "second run: initramfs not rebuilt"

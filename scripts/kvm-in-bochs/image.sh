@@ -379,8 +379,24 @@ _kib_module_copy() {
 # _kib_cpio DIR OUT: a gzip'ed newc archive of DIR (busybox cpio: no cpio here).
 _kib_cpio() {
 	local dir=$1 out=$2
-	(cd "$dir" && find . | LC_ALL=C sort | "$KIB_BUSYBOX" cpio -o -H newc 2>/dev/null) |
-		gzip -1 >"$out.tmp" && mv -f "$out.tmp" "$out"
+	# A name of its own: two runs sharing the cache may build the same key.
+	local tmp=$out.tmp.$BASHPID
+	if (cd "$dir" && find . | LC_ALL=C sort | "$KIB_BUSYBOX" cpio -o -H newc 2>/dev/null) |
+		gzip -1 >"$tmp"; then
+		mv -f "$tmp" "$out"
+	else
+		rm -f "$tmp"
+		return 1
+	fi
+}
+
+# _kib_prune DIR GLOB: deletes the files GLOB of DIR beyond the newest
+# $KIB_ISOS_KEPT, but none used (touched) in the last hour: another run that
+# shares the cache may be about to boot it.
+_kib_prune() {
+	find "$1" -maxdepth 1 -name "$2" -printf '%T@ %p\n' | sort -rn |
+		tail -n +$((KIB_ISOS_KEPT + 1)) | cut -d' ' -f2- |
+		xargs -r -I{} find {} -maxdepth 0 -mmin +60 -delete
 }
 
 # kib_base: sets KIB_BASE (the cached base initramfs, one per key: images of
@@ -442,8 +458,7 @@ kib_base() {
 	}
 	rm -rf "$root"
 	# Keep the newest few (one per recent image).
-	find "$KIB_CACHE/base" -name '*.cpio.gz' -printf '%T@ %p\n' | sort -rn |
-		tail -n +$((KIB_ISOS_KEPT + 1)) | cut -d' ' -f2- | xargs -r rm -f
+	_kib_prune "$KIB_CACHE/base" '*.cpio.gz'
 	kib_log "image: base initramfs built in $((SECONDS - start)) s ($(du -h "$KIB_BASE" | cut -f1))"
 }
 
@@ -478,8 +493,7 @@ kib_iso() {
 	mv -f "$KIB_ISO.tmp.$$" "$KIB_ISO"
 	rm -rf "$dir"
 	# Keep the newest few ISOs (one per recent image).
-	find "$KIB_CACHE/iso" -name '*.iso' -printf '%T@ %p\n' | sort -rn |
-		tail -n +$((KIB_ISOS_KEPT + 1)) | cut -d' ' -f2- | xargs -r rm -f
+	_kib_prune "$KIB_CACHE/iso" '*.iso'
 	kib_log "image: ISO built in $((SECONDS - start)) s ($(display_path "$KIB_ISO"), $(du -h "$KIB_ISO" | cut -f1); cmdline: $KIB_CMDLINE)"
 }
 

@@ -157,7 +157,7 @@ if ! bochs_ok || ! command -v xorriso >/dev/null ||
     done_testing
     exit 0
 fi
-FAST=(ACCEL=kvm-in-bochs "BOCHS_BIN=$FAKE" KIB_HANG_S=3 KIB_POLL_S=0.2 "KIB_KERNEL=$K/bzImage")
+FAST=(ACCEL=kvm-in-bochs "BOCHS_BIN=$FAKE" KIB_HANG_S=30 KIB_POLL_S=0.2 "KIB_KERNEL=$K/bzImage")
 rt "${FAST[@]}" "FAKE_KIB_GCOV=$K/gcov.tgz" -- --kvm-coverage "$SCRATCH/kc"
 expect_rc 0 "--kvm-coverage: the run passes and the report is written"
 expect_err "nested.c lines 50.0 % (3/6); report $SCRATCH/kc/index.html" "the run prints the nested.c figure"

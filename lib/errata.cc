@@ -138,7 +138,8 @@ constexpr Erratum kErrata[] = {
      "VMREAD/VMWRITE of a field that does not exist fail with VMfailValid(12) (Vol. 3C 31.3)",
      "KVM (Linux 6.1.192, 6.12.118) reads and writes every field of its vmcs12 layout, also those whose feature it does not offer L1 "
      "(seen on kvm-6.1.192@bochs-2.7 corei7_skylake_x: POSTED_INTR_NV, POSTED_INTR_DESC_ADDR, XSS_EXIT_BITMAP, "
-     "ENCLS_EXITING_BITMAP, GUEST_IA32_BNDCFGS)",
+     "ENCLS_EXITING_BITMAP, GUEST_IA32_BNDCFGS; on corei7_haswell_4770 also TSC_MULTIPLIER, index 25, above the "
+     "IA32_VMX_VMCS_ENUM highest index 23 that KVM reports)",
      "arch/x86/kvm/vmx/nested.c handle_vmread() and handle_vmwrite(): `offset = get_vmcs12_field_offset(field); if (offset < 0) "
      "return nested_vmx_fail(vcpu, VMXERR_UNSUPPORTED_VMCS_COMPONENT);` (6.1.192 lines 5436-5438 and 5560-5562, 6.12.118 lines "
      "5631-5633 and 5755-5757) is the only existence test: any field in vmcs12.c's vmcs12_field_offsets[] (6.1.192 lines 13, 42, "

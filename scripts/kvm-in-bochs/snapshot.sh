@@ -23,11 +23,11 @@
 # as its configuration, then every device's state and memory.ram.
 #
 # Knobs: KIB_SNAPSHOT (1: use and make snapshots, 0: always boot cold),
-# KIB_SNAP_DIR (where snapshots are cached, $KIB_CACHE/snap), KIB_SNAPS_KEPT (snapshots kept, newest first; 2), KIB_SAVE_S (longest wait
+# KIB_SNAP_DIR (where snapshots are cached, $KIB_CACHE/snap), KIB_SNAPS_KEPT (snapshots kept, newest first; 8: make check-kvm alone uses one per CPU model, 5), KIB_SAVE_S (longest wait
 # for a save, 600 s), KIB_VNCCLICK (the clicker, build/host/nvmx-vncclick).
 
 : "${KIB_SNAPSHOT:=1}"
-: "${KIB_SNAPS_KEPT:=2}"
+: "${KIB_SNAPS_KEPT:=8}"
 : "${KIB_SAVE_S:=600}"
 : "${KIB_VNCCLICK:=${NVMX_HOST_BIN:-$NVMX_ROOT/build/host}/nvmx-vncclick}"
 # The save button: the second from the right (power 0..31, save 32..63).

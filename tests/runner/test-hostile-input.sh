@@ -4,7 +4,10 @@
 # shellcheck source=tests/runner/lib.sh
 source "$(dirname "$0")/lib.sh"
 
-cfg_write <<'CFG'
+# groups_cfg: two entries in ordinary groups, two only in nodefault (items
+# 8 and 11 select among them).
+groups_cfg() {
+    cfg_write <<'CFG'
 [pass]
 file = @FIX@/pass.flat
 groups = selftest
@@ -18,6 +21,9 @@ groups = nodefault
 file = @FIX@/pass.flat
 groups = nodefault
 CFG
+}
+
+groups_cfg
 
 # Item 8: a huge shard count is refused at once, not looped over.
 rt ACCEL=tcg -- -l --shard 1/99999999999999999999
@@ -71,20 +77,7 @@ else
     ok "# SKIP Bochs backend not usable here (items 3, 10 memory)"
 fi
 
-cfg_write <<'CFG'
-[pass]
-file = @FIX@/pass.flat
-groups = selftest
-[pass2]
-file = @FIX@/pass.flat
-groups = other
-[alpha]
-file = @FIX@/pass.flat
-groups = nodefault
-[another]
-file = @FIX@/pass.flat
-groups = nodefault
-CFG
+groups_cfg
 # Item 11: patterns and groups that select nothing real.
 rt ACCEL=tcg -- 'a*'
 expect_rc 2 "item 11: a pattern matching only nodefault entries is an error"

@@ -117,7 +117,7 @@ _kib_q() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
 kib_launch() {
 	(($#)) || return 0
 	kib_prepare
-	local n=${JOBS:-1} cap s
+	local n=${JOBS:-1} cap s i
 	cap=$(_kib_mem_cap)
 	if ((n > cap)); then
 		printf '%s: kvm-in-bochs: -j %s capped at %s L1s: each needs ~%s MiB (L1 %s MiB + Bochs), %s MiB available\n' \
@@ -134,14 +134,23 @@ kib_launch() {
 		return 0
 	fi
 	local -a share
+	local -A taken=()
+	KIB_COSTS=$(_kib_costs_file) || KIB_COSTS=""
 	for ((s = 1; s <= n; s++)); do
-		read -r -a share <<<"$(_kib_share "$s" "$n" "$@")"
+		read -r -a share <<<"$(_kib_share "$s" "$n" "$@" || true)"
 		((${#share[@]})) || continue
+		for i in "${share[@]}"; do taken[$i]=1; done
 		(
 			set +e
 			_kib_instance "$s" "${share[@]}"
 		) &
 		JOB_PIDS+=($!)
+	done
+	# Every entry ends with a result, even when the split went wrong.
+	for i in "$@"; do
+		[[ -n ${taken[$i]:-} ]] && continue
+		_kib_entry_log "$i" "$(kib_cpu_of "$i")"
+		_kib_result "$i" error 0 "runner error: no kvm-in-bochs instance took this entry (-j $n split)"
 	done
 }
 
@@ -164,16 +173,40 @@ _kib_mem_cap() {
 	printf '%s\n' "$c"
 }
 
+# _kib_costs_file: a "NAME SECONDS" file of L1 seconds per entry for the
+# balancer: what this cache measured (costs.measured, appended by
+# _kib_finish, the latest line of a name wins) over scripts/kvm-in-bochs/costs
+# for entries never measured here. L1 seconds (Bochs' virtual time) do not
+# depend on the host's load, so runs at any load agree. Kept beside the
+# snapshots (kib_snap_root), whose L1s measured them. Prints its path.
+_kib_costs_file() {
+	local root measured out tmp
+	root=$(kib_snap_root)
+	measured=$root/costs.measured out=$root/costs.merged tmp=$root/costs.$$.$RANDOM
+	if [[ ! -s $measured ]]; then
+		printf '%s\n' "$KIB_DIR/costs"
+		return 0
+	fi
+	# One line per entry, the latest; then the defaults for the others.
+	tac "$measured" | awk 'NF == 2 && $2 ~ /^[0-9]+(\.[0-9]*)?$/ && !seen[$1]++' | tac >"$tmp" || true
+	mv -f "$tmp" "$measured" || true
+	{
+		cat "$measured"
+		grep -v '^#' "$KIB_DIR/costs"
+	} | awk 'NF == 2 && !seen[$1]++' >"$tmp" || true
+	if mv -f "$tmp" "$out"; then printf '%s\n' "$out"; else printf '%s\n' "$KIB_DIR/costs"; fi
+}
+
 # _kib_share S N I...: the entries (of I...) of instance S of N, by
-# runner-shard.sh's balancer; costs from NVMX_SHARD_TIMES, else the measured
-# kvm-in-bochs times in scripts/kvm-in-bochs/costs.
+# runner-shard.sh's balancer; costs from NVMX_SHARD_TIMES, else KIB_COSTS
+# (_kib_costs_file).
 _kib_share() {
 	# shard_select works on these: locals shadow the run's own (dynamic scope).
 	# shellcheck disable=SC2034 # SHARD_HEADER: set by shard_select, unused here
 	local SHARD_I=$1 SHARD_N=$2 SHARD_HEADER=""
 	shift 2
 	local -a SELECTED=("$@")
-	local NVMX_SHARD_TIMES=${NVMX_SHARD_TIMES:-$KIB_DIR/costs}
+	local NVMX_SHARD_TIMES=${NVMX_SHARD_TIMES:-${KIB_COSTS:-$KIB_DIR/costs}}
 	shard_select
 	printf '%s\n' "${SELECTED[*]}"
 }
@@ -705,6 +738,10 @@ _kib_finish() {
 		status=$(sed -n 's/.* status=\([0-9]*\).*/\1/p' <<<"$endm")
 		l1s=$(sed -n 's/.* l1_seconds=\([0-9.]*\).*/\1/p' <<<"$endm")
 		[[ $status == 137 ]] && result=timeout
+		# The balancer's cost of this entry next time (one short line: atomic).
+		if [[ $result == ran && -n $l1s ]] && mkdir -p "$(kib_snap_root)"; then
+		printf '%s %s\n' "${E_NAME[i]}" "$l1s" >>"$(kib_snap_root)/costs.measured"
+	fi
 	else
 		[[ $stopped == watchdog* ]] && result=timeout
 	fi

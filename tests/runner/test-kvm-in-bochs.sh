@@ -111,6 +111,18 @@ expect_file_has "$SCRATCH/logs/kvm-in-bochs/run.log" "corei7_skylake_x-i1-boot1"
 expect_file_has "$SCRATCH/logs/kvm-in-bochs/run.log" "corei7_skylake_x-i2-boot1" "-j2: instance 2"
 plans=$(cat "$SCRATCH"/logs/kvm-in-bochs/*-i1-*.plan "$SCRATCH"/logs/kvm-in-bochs/*-i2-*.plan | grep -c '^run_entry')
 expect_eq "$plans" 3 "-j2: each entry in exactly one instance's plan"
+expect_file_has "$SCRATCH/snap/costs.measured" "first 0.50" "an entry's L1 seconds are kept for the balancer"
+if grep -q '^slow_entry ' "$SCRATCH/snap/costs.measured"; then
+    not_ok "a timed-out entry leaves no cost" "$(cat "$SCRATCH/snap/costs.measured")"
+else
+    ok "a timed-out entry leaves no cost"
+fi
+# Measured costs decide the shares: the expensive entry gets an L1 to itself.
+printf 'after 1\nfirst 0.5\nslow_entry 2\nfirst 300\n' >"$SCRATCH/snap/costs.measured"
+rt "${FAST[@]}" -- -j2 first after slow_entry
+alone=$(grep -l "run_entry 0 'first'" "$SCRATCH"/logs/kvm-in-bochs/*-i[12]-*.plan | xargs cat | grep -c '^run_entry')
+expect_eq "$alone" 1 "-j2: the latest measured cost counts (first: 300 s of L1 time, alone)"
+expect_eq "$(grep -c "^first " "$SCRATCH/snap/costs.merged")" 1 "the balancer sees one cost per entry (the latest)"
 
 rt "${FAST[@]}" KIB_MEM=100000000 -- -j4 first after
 expect_err "-j 4 capped at 1 L1s" "-j beyond the memory: capped with a note"

@@ -174,7 +174,9 @@ summary_row() {
 
 # uncovered FILE N: the N largest uncovered regions of FILE: maximal runs of
 # instrumented lines that never ran, inside one function (by its start line),
-# as "lines<TAB>first-last<TAB>function", largest first.
+# as "lines<TAB>first-last<TAB>function", largest first. The last stage reads
+# all of sort's output (sed, not head): head leaving early made sort die of
+# SIGPIPE on a long list, and with pipefail that stopped the summary halfway.
 uncovered() {
     awk -v file="$1" '
         /^SF:/ { on = (substr($0, 4) ~ ("/" file "$")); next }
@@ -198,7 +200,7 @@ uncovered() {
                 if (k <= n && cnt[k] == 0) { run = 1; first = last = ln[k]; rf = f }
             }
         }
-    ' "$OUT/kvm.info" | sort -t$'\t' -k1,1nr -k2,2n | head -n "$2"
+    ' "$OUT/kvm.info" | sort -t$'\t' -k1,1nr -k2,2n | sed -n "1,$2p"
 }
 
 # summary: DIR/summary.txt, a table of the SUMMARY_ROWS files.

@@ -58,6 +58,15 @@ inline u64 read_dr7()
     return v;
 }
 
+inline u64 read_dr6()
+{
+    u64 v;
+    asm volatile("mov %%dr6, %0" : "=r"(v));
+    return v;
+}
+
+inline void write_dr6(u64 v) { asm volatile("mov %0, %%dr6" ::"r"(v)); }
+
 inline void invlpg(const volatile void* va) { asm volatile("invlpg (%0)" ::"r"(va) : "memory"); }
 inline void flush_tlb() { write_cr3(read_cr3()); }
 inline void irq_disable() { asm volatile("cli" ::: "memory"); }

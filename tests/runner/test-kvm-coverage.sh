@@ -14,7 +14,8 @@ debs=$ROOT/build/kvm-in-bochs/debs
 # fake_build DIR COVERAGE: DIR/info, DIR/bzImage (a bzImage header only) and
 # DIR/obj with arch/x86/kvm/vmx/nested.{o,gcno} compiled from src/ with
 # --coverage; DIR/gcov.tgz: the .gcda of one run laid out as under L1's
-# /sys/kernel/debug/gcov (absolute object path). Fails when gcc fails.
+# /sys/kernel/debug/gcov (absolute object path). NESTED_EXTRA: a file of
+# more C appended to nested.c. Fails when gcc fails.
 fake_build() {
     local dir=$1 cov=$2 src=$1/src obj=$1/obj
     mkdir -p "$src/arch/x86/kvm/vmx" "$obj/arch/x86/kvm/vmx" "$dir/g"
@@ -30,6 +31,7 @@ int nested_vmx_never(int x)
 	return x * 2;
 }
 C
+    [[ -z ${NESTED_EXTRA:-} ]] || cat "$NESTED_EXTRA" >>"$src/arch/x86/kvm/vmx/nested.c"
     printf 'int nested_vmx_run(int);\nint main(void) { return nested_vmx_run(1) != 2; }\n' >"$src/main.c"
     (cd "$obj" && gcc -O0 --coverage -c "$src/arch/x86/kvm/vmx/nested.c" -o arch/x86/kvm/vmx/nested.o &&
         gcc --coverage -o "$dir/run" arch/x86/kvm/vmx/nested.o "$src/main.c") || return 1
@@ -118,6 +120,21 @@ expect_file_has "$SCRATCH/r1/kvm.info" "DA:3,1" "the tracefile counts the run"
 kc -k "$K" -o "$SCRATCH/r2" -a "$SCRATCH/r1/kvm.info" "$K/gcov.tgz"
 expect_rc 0 "kvm-coverage.sh: an archive plus a shard's tracefile"
 expect_file_has "$SCRATCH/r2/kvm.info" "DA:3,2" "shards add up (the line ran once in each)"
+
+# 4000 functions never called: the uncovered-region list is longer than a
+# pipe buffer (64 KiB), so a stage that stops reading early (head) kills
+# sort with SIGPIPE, and under pipefail the summary stopped halfway.
+for i in $(seq 4000); do printf 'int nested_vmx_unused_%d(int x)\n{\n\treturn x * %d;\n}\n' "$i" "$i"; done >"$SCRATCH/extra.c"
+if NESTED_EXTRA=$SCRATCH/extra.c fake_build "$SCRATCH/kk/many" 1; then
+    kc -k "$SCRATCH/kk/many" -o "$SCRATCH/r3" "$SCRATCH/kk/many/gcov.tgz"
+    expect_rc 0 "kvm-coverage.sh: an uncovered-region list longer than a pipe buffer"
+    expect_file_has "$SCRATCH/r3/summary.txt" "largest uncovered regions of mmu/paging_tmpl.h" \
+        "the summary goes on after the long list"
+    n=$(sed -n '/^largest uncovered regions of vmx\/nested.c/,/^$/p' "$SCRATCH/r3/summary.txt" | grep -c '^  [0-9]' || true)
+    if ((n == 10)); then ok "the long list is cut to ten"; else not_ok "the long list is cut to ten" "$n lines"; fi
+else
+    not_ok "stand-in kernel build with 4000 functions (gcc --coverage)"
+fi
 
 # ---- make kvm-kernel: bad LINUX_SRC / KVM_COVERAGE (refused before building) --
 kk() {

@@ -38,7 +38,7 @@ qemu_command() {
         -accel "$accel" -cpu "$cpu" -m "$mem" -smp "$smp"
         -device "isa-debug-exit,iobase=0xf4,iosize=4"
         -chardev "file,id=con,path=$serial,mux=on" -serial chardev:con
-        -device virtio-serial-pci -device "virtconsole,chardev=con"
+        -device "virtio-serial-pci,ioeventfd=off" -device "virtconsole,chardev=con"
         -kernel "$kernel" -append "$args" "$@")
 }
 

@@ -161,7 +161,9 @@ follow_output() {
 # entry; its output goes to the console as it comes (follow_output): COM1
 # and a virtio console share one chardev, so their bytes stay in order (the
 # kernels write a line per virtio notify instead of an exit per byte once
-# they found it: lib/x86/virtio_console.hh). Entries before $kib_from
+# they found it: lib/x86/virtio_console.hh; ioeventfd=off: a notify is
+# handled in the vCPU's own exit, not left to QEMU's main loop, which the
+# guest's wait for a free buffer would race). Entries before $kib_from
 # (/run/flags) ran in an earlier boot.
 run_entry() {
 	idx=$1 name=$2 tmo=$3 mem=$4 smp=$5 kernel=$6 args=$7 cpu=$8
@@ -178,7 +180,7 @@ run_entry() {
 		-display none -no-reboot -accel kvm -cpu "$cpu" -m "$mem" -smp "$smp" \
 		-device isa-debug-exit,iobase=0xf4,iosize=4 \
 		-chardev file,id=con,path=/tmp/kernel.out,mux=on -serial chardev:con \
-		-device virtio-serial-pci -device virtconsole,chardev=con \
+		-device virtio-serial-pci,ioeventfd=off -device virtconsole,chardev=con \
 		-kernel "$kernel" -append "$args" "$@" </dev/null 2>/tmp/qemu.err
 	rc=$?
 	: >/tmp/kernel.done

@@ -1,16 +1,27 @@
-// Console sinks over the serial port.
+// Console sinks over the virtio console when there is one (QEMU with
+// virtio-serial-pci + virtconsole), else the serial port.
 #include "console.hh"
 #include "x86/serial.hh"
+#include "x86/virtio_console.hh"
 
 namespace {
 bool g_tap = false;
 bool g_line_start = true;
 
+// One byte to the console device.
+void device_put(char c)
+{
+    if (virtio_console_active())
+        virtio_console_putc(c);
+    else
+        serial_putc(c);
+}
+
 void raw_put(void*, char c)
 {
     if (c == '\n')
-        serial_putc('\r');
-    serial_putc(c);
+        device_put('\r');
+    device_put(c);
     g_line_start = c == '\n';
 }
 
@@ -26,6 +37,25 @@ void text_put(void*, char c)
 const Sink raw_sink{raw_put, nullptr};
 const Sink text_sink{text_put, nullptr};
 } // namespace
+
+void console_init()
+{
+    serial_init();
+    // Bytes queued for the UART go out before the switch, so they stay first.
+    serial_drain();
+    (void)virtio_console_init();
+}
+
+const char* console_device()
+{
+    return virtio_console_active() ? virtio_console_describe() : nullptr;
+}
+
+void console_drain()
+{
+    virtio_console_drain();
+    serial_drain();
+}
 
 void console_set_tap(bool on) { g_tap = on; }
 bool console_tap() { return g_tap; }

@@ -91,6 +91,8 @@ ExitStatus run_test_cases(Span<const TestCase> cases, int argc, char** argv)
         return ExitStatus::Pass;
     }
     report_begin(g_options.tap);
+    if (const char* dev = console_device())
+        printf("console: %s\n", dev);
     for (int i = 0; !error && i < n_include; i++) {
         bool hit = false;
         for (const TestCase& c : cases)

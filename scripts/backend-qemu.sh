@@ -7,8 +7,9 @@
 #   qemu_command KERNEL SERIAL_LOG SMP MEM_MIB ACCEL KERNEL_ARGS [EXTRA...]
 #       Sets the array QEMU_CMD to the command line (ACCEL: kvm or tcg).
 #   qemu_run KERNEL SERIAL_LOG TIMEOUT_S SMP MEM_MIB ACCEL KERNEL_ARGS [EXTRA...]
-#       Runs it; COM1 goes to SERIAL_LOG. Prints the command and QEMU's exit
-#       status on stdout. Returns 124 on timeout (TIMEOUT_S 0: none), else 0:
+#       Runs it; COM1 and a virtio console (lib/x86/virtio_console.hh: one
+#       exit per line instead of one per byte under KVM) share SERIAL_LOG,
+#       in order. Prints the command and QEMU's exit status on stdout. Returns 124 on timeout (TIMEOUT_S 0: none), else 0:
 #       QEMU's own status means little (isa-debug-exit gives (n << 1) | 1,
 #       a triple fault gives 0 thanks to -no-reboot); the runner decides by
 #       the kernel's "EXIT: STATUS=n" line. A line "BACKEND-ERROR: text" on
@@ -36,7 +37,8 @@ qemu_command() {
     QEMU_CMD=("$(qemu_binary)" -nodefaults -display none -no-reboot
         -accel "$accel" -cpu "$cpu" -m "$mem" -smp "$smp"
         -device "isa-debug-exit,iobase=0xf4,iosize=4"
-        -serial "file:$serial"
+        -chardev "file,id=con,path=$serial,mux=on" -serial chardev:con
+        -device "virtio-serial-pci,ioeventfd=off" -device "virtconsole,chardev=con"
         -kernel "$kernel" -append "$args" "$@")
 }
 

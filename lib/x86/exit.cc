@@ -2,7 +2,6 @@
 #include "x86/exit.hh"
 #include "console.hh"
 #include "x86/io.hh"
-#include "x86/serial.hh"
 
 void coverage_dump(); // weak hook, provided by coverage builds
 
@@ -17,7 +16,7 @@ void exit(ExitStatus status)
     console_end_line();
     const FmtArg args[] = {FmtArg(code)};
     format_to(console_raw(), "EXIT: STATUS=%u\n", args, 1);
-    serial_drain();
+    console_drain(); // the virtio queue, then the UART
     outl(0xf4, code); // QEMU: isa-debug-exit -> exit((code << 1) | 1)
     for (const char* p = "Shutdown"; *p; p++)
         outb(0x8900, static_cast<u8>(*p)); // Bochs

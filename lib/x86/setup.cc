@@ -1,4 +1,4 @@
-// kernel_entry: brings up the runtime (serial, descriptors, allocator,
+// kernel_entry: brings up the runtime (console, descriptors, allocator,
 // command line) and calls the kernel's test_main().
 #include "argv.hh"
 #include "console.hh"
@@ -10,7 +10,6 @@
 #include "x86/desc.hh"
 #include "x86/exit.hh"
 #include "x86/multiboot.hh"
-#include "x86/serial.hh"
 
 extern "C" void (*const __init_array_start[])();
 extern "C" void (*const __init_array_end[])();
@@ -23,7 +22,7 @@ char* g_argv[MAX_ARGS + 1];
 
 extern "C" [[noreturn]] void kernel_entry(u32 mbinfo)
 {
-    serial_init();
+    console_init();
     desc_init();
     for (auto* f = __init_array_start; f < __init_array_end; f++)
         (*f)();

@@ -135,21 +135,56 @@ wait_payload() {
 	done
 }
 
+# follow_output FILE DONE: copies what QEMU appends to FILE to the console
+# until the file DONE exists and everything up to then is copied. QEMU's
+# chardevs write non-blocking and its virtconsole drops what a full tty does
+# not take (virtio-console.c flush_buf: consoles are never throttled), so
+# QEMU writes to a tmpfs file, which always takes everything; only this copy
+# waits for the 115200-baud console.
+follow_output() {
+	off=0
+	while :; do
+		last=0
+		[ -e "$2" ] && last=1
+		size=$(wc -c <"$1")
+		if [ "$size" -gt "$off" ]; then
+			dd if="$1" bs=65536 skip="$off" count=$((size - off)) \
+				iflag=skip_bytes,count_bytes 2>/dev/null
+			off=$size
+		fi
+		[ "$last" = 1 ] && return 0
+		sleep 0.2
+	done
+}
+
 # run_entry IDX NAME TIMEOUT MEM SMP KERNEL ARGS CPU [QEMU-OPTION...]: one
-# entry; its serial output goes straight to the console. Entries before
-# $kib_from (/run/flags) ran in an earlier boot.
+# entry; its output goes to the console as it comes (follow_output): COM1
+# and a virtio console share one chardev, so their bytes stay in order (the
+# kernels write a line per virtio notify instead of an exit per byte once
+# they found it: lib/x86/virtio_console.hh; ioeventfd=off: a notify is
+# handled in the vCPU's own exit, not left to QEMU's main loop, which the
+# guest's wait for a free buffer would race). Entries before $kib_from
+# (/run/flags) ran in an earlier boot.
 run_entry() {
 	idx=$1 name=$2 tmo=$3 mem=$4 smp=$5 kernel=$6 args=$7 cpu=$8
 	shift 8
 	[ "$idx" -lt "${kib_from:-0}" ] && return 0
 	dmesg -c >/dev/null
 	mark "begin $idx $name uptime=$(uptime_s)"
+	rm -f /tmp/kernel.out /tmp/kernel.done
+	: >/tmp/kernel.out
+	follow_output /tmp/kernel.out /tmp/kernel.done &
+	follower=$!
 	t0=$(uptime_s)
 	timeout -s KILL "$tmo" /qemu/qemu-system-x86_64 -L /qemu/fw -nodefaults \
 		-display none -no-reboot -accel kvm -cpu "$cpu" -m "$mem" -smp "$smp" \
-		-device isa-debug-exit,iobase=0xf4,iosize=4 -serial stdio \
+		-device isa-debug-exit,iobase=0xf4,iosize=4 \
+		-chardev file,id=con,path=/tmp/kernel.out,mux=on -serial chardev:con \
+		-device virtio-serial-pci,ioeventfd=off -device virtconsole,chardev=con \
 		-kernel "$kernel" -append "$args" "$@" </dev/null 2>/tmp/qemu.err
 	rc=$?
+	: >/tmp/kernel.done
+	wait "$follower"
 	t1=$(uptime_s)
 	mark "qemu-stderr-begin $idx"
 	cat /tmp/qemu.err

@@ -18,7 +18,8 @@
 # Bochs, default 180), KIB_BOOT_QUIET_S (no console output while booting, 1200),
 # KIB_BOOT_MAX_S (L1 init not reached, 1800), KIB_MAX_BOOTS (boots per CPU model
 # when an entry hangs L1, 3), KIB_POWEROFF_S (L1 still running this long after
-# its last entry ended: stop Bochs, 120).
+# its last entry ended: stop Bochs, 120), KIB_CMDLINE_EXTRA (more L1 kernel
+# parameters, e.g. kvm_intel.nested_early_check=1).
 
 # shellcheck source=scripts/kvm-in-bochs/image.sh
 source "$NVMX_ROOT/scripts/kvm-in-bochs/image.sh"

@@ -317,6 +317,16 @@ kib_image() {
 	KIB_LINUX_VER=${v%% *}
 	KIB_KVM_VER=$(kib_kvm_version "$v")
 	KIB_CMDLINE="console=ttyS0,115200 nokaslr mitigations=off panic=-1 tsc_early_khz=$((KIB_IPS / 1000)) kvm.force_emulation_prefix=1 kvm_intel.nested=1"
+	# KIB_CMDLINE_EXTRA: more L1 kernel parameters (kvm_intel.nested_early_check=1,
+	# printk.time=1 initcall_debug, ...); they are part of the image key.
+	if [[ -n ${KIB_CMDLINE_EXTRA:-} ]]; then
+		if ! [[ $KIB_CMDLINE_EXTRA =~ ^[A-Za-z0-9_.,=:/+\ -]+$ ]]; then
+			printf 'KIB_CMDLINE_EXTRA: only letters, digits, spaces and _.,=:/+- (kernel parameters), not %q\n' \
+				"$KIB_CMDLINE_EXTRA" >&2
+			return 1
+		fi
+		KIB_CMDLINE+=" $KIB_CMDLINE_EXTRA"
+	fi
 	kib_log "image: Linux $KIB_LINUX_VER (KVM $KIB_KVM_VER; $KIB_KERNEL_ORIGIN), kvm modules: ${KIB_MODULE_FILES[*]:-none (built in)}"
 	kib_log "image: version string: $v"
 }

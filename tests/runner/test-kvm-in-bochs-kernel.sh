@@ -93,6 +93,12 @@ rm -rf "$SCRATCH/logs"
 bad "missing KIB_KERNEL" "KIB_KERNEL=$SCRATCH/nosuch: no such file" "KIB_KERNEL=$SCRATCH/nosuch"
 bad "KIB_KERNEL not a bzImage" "KIB_KERNEL=$FIX/pass.flat is not a bzImage (no 'HdrS' setup-header magic at offset 0x202)" \
     "KIB_KERNEL=$FIX/pass.flat"
+bad "KIB_CMDLINE_EXTRA with a quote" "KIB_CMDLINE_EXTRA: only letters, digits, spaces and _.,=:/+- (kernel parameters)" \
+    "KIB_KERNEL=$BZ" 'KIB_CMDLINE_EXTRA=quiet" x'
+rt "${FAST[@]}" "KIB_KERNEL=$BZ" "KIB_CMDLINE_EXTRA=printk.time=1 kvm_intel.nested_early_check=1" -- one
+expect_file_has "$SCRATCH/logs/kvm-in-bochs/image.log" "kvm_intel.nested=1 printk.time=1 kvm_intel.nested_early_check=1" \
+    "KIB_CMDLINE_EXTRA: on L1's kernel command line"
+rm -rf "$SCRATCH/logs"
 bzimage "$SCRATCH/nover" ""
 printf '\0\0' | dd of="$SCRATCH/nover" bs=1 seek=$((0x20e)) conv=notrunc status=none
 bad "bzImage without a version string" "is a bzImage without a kernel version string" "KIB_KERNEL=$SCRATCH/nover"

@@ -327,6 +327,7 @@ kib_image() {
 		fi
 		KIB_CMDLINE+=" $KIB_CMDLINE_EXTRA"
 	fi
+	kib_log "image: kernel command line: $KIB_CMDLINE"
 	kib_log "image: Linux $KIB_LINUX_VER (KVM $KIB_KVM_VER; $KIB_KERNEL_ORIGIN), kvm modules: ${KIB_MODULE_FILES[*]:-none (built in)}"
 	kib_log "image: version string: $v"
 }

@@ -16,6 +16,15 @@ struct TestCase {
     const char* hangs_on = nullptr;
 };
 
+// A case body that runs CHECK on ROWS[I]: a table-driven kernel names one
+// case per row (`{kRows[0].name, row_case<kRows, 0, check_row>, ...}`)
+// without writing a function per row. ROWS is a namespace-scope array.
+template <const auto& Rows, usize I, auto Check>
+void row_case()
+{
+    Check(Rows[I]);
+}
+
 // Options the kernel command line may carry besides selectors.
 struct RunOptions {
     bool tap = false;

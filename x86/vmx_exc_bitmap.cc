@@ -159,17 +159,11 @@ void check_row(const Row& row)
     free_page(bitmap);
 }
 
-template <unsigned I>
-void run_row()
-{
-    check_row(kRows[I]);
-}
-
 constexpr TestCase kCases[] = {
-    {kRows[0].name, run_row<0>, vmx_unavailable_reason},
-    {kRows[1].name, run_row<1>, vmx_unavailable_reason},
-    {kRows[2].name, run_row<2>, vmx_unavailable_reason},
-    {kRows[3].name, run_row<3>, vmx_unavailable_reason},
+    {kRows[0].name, row_case<kRows, 0, check_row>, vmx_unavailable_reason},
+    {kRows[1].name, row_case<kRows, 1, check_row>, vmx_unavailable_reason},
+    {kRows[2].name, row_case<kRows, 2, check_row>, vmx_unavailable_reason},
+    {kRows[3].name, row_case<kRows, 3, check_row>, vmx_unavailable_reason},
 };
 static_assert(array_size(kCases) == array_size(kRows));
 

@@ -79,17 +79,11 @@ void check_row(const Row& row)
         report_eq(r.exit.insn_len, row.insn_len, "%s: instruction length %u", row.what, row.insn_len);
 }
 
-template <unsigned I>
-void run_row()
-{
-    check_row(kRows[I]);
-}
-
 constexpr TestCase kCases[] = {
-    {kRows[0].name, run_row<0>, vmx_unavailable_reason},
-    {kRows[1].name, run_row<1>, vmx_unavailable_reason},
-    {kRows[2].name, run_row<2>, needs_monitor},
-    {kRows[3].name, run_row<3>, needs_monitor},
+    {kRows[0].name, row_case<kRows, 0, check_row>, vmx_unavailable_reason},
+    {kRows[1].name, row_case<kRows, 1, check_row>, vmx_unavailable_reason},
+    {kRows[2].name, row_case<kRows, 2, check_row>, needs_monitor},
+    {kRows[3].name, row_case<kRows, 3, check_row>, needs_monitor},
 };
 static_assert(array_size(kCases) == array_size(kRows));
 

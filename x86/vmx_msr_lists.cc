@@ -138,18 +138,12 @@ void test_exit_store_and_load()
     free_page(exit_list);
 }
 
-template <unsigned I>
-void run_load_row()
-{
-    check_load_row(kLoadRows[I]);
-}
-
 constexpr TestCase kCases[] = {
-    {kLoadRows[0].name, run_load_row<0>, vmx_unavailable_reason},
-    {kLoadRows[1].name, run_load_row<1>, vmx_unavailable_reason},
-    {kLoadRows[2].name, run_load_row<2>, vmx_unavailable_reason},
-    {kLoadRows[3].name, run_load_row<3>, vmx_unavailable_reason},
-    {kLoadRows[4].name, run_load_row<4>, vmx_unavailable_reason},
+    {kLoadRows[0].name, row_case<kLoadRows, 0, check_load_row>, vmx_unavailable_reason},
+    {kLoadRows[1].name, row_case<kLoadRows, 1, check_load_row>, vmx_unavailable_reason},
+    {kLoadRows[2].name, row_case<kLoadRows, 2, check_load_row>, vmx_unavailable_reason},
+    {kLoadRows[3].name, row_case<kLoadRows, 3, check_load_row>, vmx_unavailable_reason},
+    {kLoadRows[4].name, row_case<kLoadRows, 4, check_load_row>, vmx_unavailable_reason},
     {"exit_store_and_load", test_exit_store_and_load, vmx_unavailable_reason},
 };
 static_assert(array_size(kCases) == array_size(kLoadRows) + 1);

@@ -67,15 +67,9 @@ void check_row(const Row& row)
         report_eq(r.exit.guest_rip, entry_rip, "%s: exit before the first L2 instruction", row.what);
 }
 
-template <unsigned I>
-void run_row()
-{
-    check_row(kRows[I]);
-}
-
 constexpr TestCase kCases[] = {
-    {kRows[0].name, run_row<0>, vmx_unavailable_reason},
-    {kRows[1].name, run_row<1>, vmx_unavailable_reason},
+    {kRows[0].name, row_case<kRows, 0, check_row>, vmx_unavailable_reason},
+    {kRows[1].name, row_case<kRows, 1, check_row>, vmx_unavailable_reason},
 };
 static_assert(array_size(kCases) == array_size(kRows));
 

@@ -1,6 +1,7 @@
-// Console output: the virtio console when QEMU has one, else COM1. In TAP mode, free text is turned into TAP comment
-// lines ("# ...") so that the stream stays valid TAP13; report lines are
-// written raw through console_raw().
+// Console output: the virtio console when QEMU has one, else COM1. In TAP
+// mode, free text is turned into TAP comment lines ("# ...") so that the
+// stream stays valid TAP13; report lines are written raw through
+// console_raw().
 #pragma once
 #include "format.hh"
 

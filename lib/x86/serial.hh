@@ -5,8 +5,10 @@
 // bytes when the UART reports a working FIFO (IIR[7:6] = 11), else 1.
 void serial_init();
 // Queues one byte; the queue goes out (one THRE wait, one `rep outsb`) when
-// it holds a burst or the byte is a newline. Under a hypervisor each port
-// access is an exit, so a burst costs 2 exits instead of 2 per byte.
+// it holds a burst or the byte is a newline: one LSR read per burst instead
+// of one per byte. (KVM still completes a `rep outsb` to a port with one
+// exit to user space per byte; a virtio console is what avoids that, see
+// lib/x86/virtio_console.hh.)
 void serial_putc(char c);
 // Sends what is queued and waits until the transmitter is completely idle
 // (LSR.TEMT), so no byte is lost when the emulator is shut down right after.

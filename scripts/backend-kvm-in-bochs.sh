@@ -741,8 +741,8 @@ _kib_finish() {
 		[[ $status == 137 ]] && result=timeout
 		# The balancer's cost of this entry next time (one short line: atomic).
 		if [[ $result == ran && -n $l1s ]] && mkdir -p "$(kib_snap_root)"; then
-		printf '%s %s\n' "${E_NAME[i]}" "$l1s" >>"$(kib_snap_root)/costs.measured"
-	fi
+			printf '%s %s\n' "${E_NAME[i]}" "$l1s" >>"$(kib_snap_root)/costs.measured"
+		fi
 	else
 		[[ $stopped == watchdog* ]] && result=timeout
 	fi

@@ -9,7 +9,8 @@
 #   qemu_run KERNEL SERIAL_LOG TIMEOUT_S SMP MEM_MIB ACCEL KERNEL_ARGS [EXTRA...]
 #       Runs it; COM1 and a virtio console (lib/x86/virtio_console.hh: one
 #       exit per line instead of one per byte under KVM) share SERIAL_LOG,
-#       in order. Prints the command and QEMU's exit status on stdout. Returns 124 on timeout (TIMEOUT_S 0: none), else 0:
+#       in order. Prints the command and QEMU's exit status on stdout.
+#       Returns 124 on timeout (TIMEOUT_S 0: none), else 0:
 #       QEMU's own status means little (isa-debug-exit gives (n << 1) | 1,
 #       a triple fault gives 0 thanks to -no-reboot); the runner decides by
 #       the kernel's "EXIT: STATUS=n" line. A line "BACKEND-ERROR: text" on

@@ -10,10 +10,11 @@
 #                    the version read from the bzImage. Packages: apt-get
 #                    download + dpkg-deb -x of the few files needed, never
 #                    installed on the host.
-#   kib_base         base/<key>.cpio (uncompressed): /init, busybox, kvm modules, the ATA
-#                    CD-ROM modules (the payload channel), the host's QEMU with
-#                    the libraries ldd names and 4 firmware files; key over
-#                    their contents and these scripts.
+#   kib_base         base/<key>.cpio (uncompressed): /init, busybox, kvm
+#                    modules, the ATA CD-ROM modules (the payload channel),
+#                    the host's QEMU with the libraries ldd names and 4
+#                    firmware files; key over their contents and these
+#                    scripts.
 #   kib_iso          a GRUB rescue ISO: Linux + base.cpio, one per image
 #                    (no plan, no kernels: those come as the payload).
 #   kib_payload OUT FLAGS PLAN KERNEL...
